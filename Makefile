@@ -1,0 +1,60 @@
+# shequ: two commands for a newcomer: `make demo` and `make test` (README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install demo serve test lint check pytest bench messages clean
+
+install: $(VENV)/.installed shequ/static/vendor/.copied
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+shequ/static/vendor/.copied: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	$(PY) scripts/copy_vendor.py
+	touch $@
+
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'node_modules/*' --no-obsolete
+	$(PY) manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+
+demo: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py demo_accounts
+	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the task worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PY) manage.py db_worker --queue-name '*' & \
+	  DEBUG=1 $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff format --check shequ scripts
+	$(VENV)/bin/ruff check shequ scripts
+	$(VENV)/bin/mypy shequ
+
+check: install
+	$(PY) manage.py makemigrations --check --dry-run -v0
+	SHEQU_PRODUCTION=1 SECRET_KEY=ci-$$(head -c 32 /dev/urandom | base64 | tr -dc a-zA-Z0-9)-not-used-for-anything-else \
+	  SHEQU_FIELD_KEY=$$(head -c 32 /dev/urandom | base64) SHEQU_HASH_KEY=$$(head -c 32 /dev/urandom | base64) \
+	  ALLOWED_HOSTS=shequ.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+pytest: install
+	bash scripts/ensure_browser.sh
+	@set +e; $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+test: lint check pytest
+
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules shequ/static/vendor staticfiles test-artifacts

@@ -1,0 +1,66 @@
+"""Roles and what each may do. What a user may *see* comes from the scope of each assignment.
+
+The permission table is the contract that docs/roles.md documents; change both together.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("System admin")
+    DISTRICT_ADMIN = "district_admin", _("District/county admin")
+    STREET_ADMIN = "street_admin", _("Street admin")
+    COMMUNITY_HEAD = "community_head", _("Community secretary/director")
+    COMMUNITY_WORKER = "community_worker", _("Community worker")
+    GRID_LEADER = "grid_leader", _("Grid leader")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    BUILDING_LEADER = "building_leader", _("Building/ten-household leader")
+    HANDLER = "handler", _("Department handler")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    RESIDENT = "resident", _("Resident")
+
+
+class Perm(StrEnum):
+    VIEW_PLACES = "view_places"  # areas, grids, micro-grids, buildings, organisations
+    VIEW_RESIDENTS = "view_residents"  # residents, households, dwellings
+    CHANGE_REGISTRY = "change_registry"
+    REVEAL_PII = "reveal_pii"
+    VIEW_KEY_POPULATIONS = "view_key_populations"
+    IMPORT_REGISTRY = "import_registry"
+    EXPORT_REGISTRY = "export_registry"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+
+
+_ALL = frozenset(Perm)
+_WORKER = frozenset(
+    {Perm.VIEW_PLACES, Perm.VIEW_RESIDENTS, Perm.CHANGE_REGISTRY, Perm.REVEAL_PII,
+     Perm.VIEW_KEY_POPULATIONS, Perm.EXPORT_REGISTRY}
+)
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.ADMIN: _ALL,
+    Role.DISTRICT_ADMIN: _ALL,
+    Role.STREET_ADMIN: _ALL,
+    Role.COMMUNITY_HEAD: _ALL,
+    Role.COMMUNITY_WORKER: _WORKER | {Perm.IMPORT_REGISTRY},
+    Role.GRID_LEADER: _WORKER,
+    Role.GRID_WORKER: _WORKER,
+    # Building leaders know their neighbours but do not see ID numbers or sensitive tags.
+    Role.BUILDING_LEADER: frozenset({Perm.VIEW_PLACES, Perm.VIEW_RESIDENTS}),
+    Role.HANDLER: frozenset({Perm.VIEW_PLACES}),
+    Role.VOLUNTEER: frozenset({Perm.VIEW_PLACES}),
+    Role.RESIDENT: frozenset({Perm.VIEW_PLACES}),
+}
+
+# Which node a role is assigned at; create_user and the user page check it.
+AREA_ROLES = {Role.DISTRICT_ADMIN: "district", Role.STREET_ADMIN: "street", Role.COMMUNITY_HEAD: "community",
+              Role.COMMUNITY_WORKER: "community"}
+GRID_ROLES = {Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER}
+# Ranking used to decide which roles an admin may hand out: only roles below their own.
+ROLE_RANK = {r: i for i, r in enumerate(Role.values)}

@@ -1,0 +1,191 @@
+"""The verbs of accounts: logging in under the lock-out policy, creating users, assigning roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.audit.services import record_event
+from shequ.core.errors import RuleError
+
+from . import scope as scope_mod
+from .models import RoleAssignment, User
+from .roles import AREA_ROLES, GRID_ROLES, ROLE_RANK, Perm, Role
+
+
+def log_in(request: HttpRequest | None, *, username: str, password: str) -> User:
+    """Check a password under the lock-out policy; the same message for every failure."""
+    generic = RuleError("login_failed", _("Wrong username or password."))
+    user = User.objects.filter(username=username).first()
+    if user is not None and user.is_locked:
+        raise RuleError(
+            "account_locked",
+            _("Too many failed attempts. The account is locked until %(time)s.")
+            % {"time": timezone.localtime(user.locked_until).strftime("%H:%M")},
+        )
+    authed = authenticate(request, username=username, password=password)
+    if authed is None:
+        if user is not None:
+            _record_failure(user)
+        raise generic
+    assert isinstance(authed, User)
+    if authed.failed_logins or authed.locked_until:
+        User.objects.filter(pk=authed.pk).update(failed_logins=0, locked_until=None)
+    return authed
+
+
+def _record_failure(user: User) -> None:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+        user.refresh_from_db(fields=["failed_logins"])
+        if user.failed_logins >= settings.SHEQU_LOGIN_MAX_FAILURES:
+            until = timezone.now() + dt.timedelta(minutes=settings.SHEQU_LOGIN_LOCK_MINUTES)
+            User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
+            record_event(actor=None, action="user:lock", target=user, reason=_("Repeated failed logins"))
+
+
+def unlock_user(user: User, *, by: User) -> None:
+    _check_can_manage(by, user)
+    User.objects.filter(pk=user.pk).update(locked_until=None, failed_logins=0)
+    record_event(actor=by, action="user:unlock", target=user)
+
+
+def resolve_node(*, area_code: str | None = None, grid_code: str | None = None) -> Any:
+    if area_code:
+        Area = apps.get_model("registry", "Area")
+        node = Area.objects.filter(code=area_code).first()
+        if node is None:
+            raise RuleError("unknown_area", _("No area has the code %(code)s.") % {"code": area_code},
+                            fields={"area": [_("Unknown area code.")]})
+        return node
+    if grid_code:
+        Grid = apps.get_model("registry", "Grid")
+        node = Grid.objects.filter(code=grid_code).first()
+        if node is None:
+            raise RuleError("unknown_grid", _("No grid has the code %(code)s.") % {"code": grid_code},
+                            fields={"grid": [_("Unknown grid code.")]})
+        return node
+    return None
+
+
+def _check_role_fits_node(role: str, node: Any) -> None:
+    if role == Role.ADMIN:
+        if node is not None:
+            raise RuleError("admin_has_no_scope", _("A system admin sees everything and takes no area."))
+        return
+    if node is None:
+        raise RuleError("scope_required", _("This role needs an area or a grid."),
+                        fields={"area": [_("Choose an area or a grid.")]})
+    is_grid = node._meta.model_name == "grid"
+    if role in GRID_ROLES and not is_grid:
+        raise RuleError("grid_required", _("This role is assigned at a grid."), fields={"grid": [_("Choose a grid.")]})
+    if role in AREA_ROLES:
+        if is_grid or node.level != AREA_ROLES[Role(role)]:
+            raise RuleError("wrong_level", _("This role is assigned at a %(level)s.")
+                            % {"level": _(AREA_ROLES[Role(role)])}, fields={"area": [_("Wrong area level.")]})
+
+
+def _check_can_manage(by: User | None, target_path: Any) -> None:
+    if by is None:  # operators' commands
+        return
+    scope = scope_mod.scope_for(by, Perm.MANAGE_USERS)
+    if isinstance(target_path, User):
+        paths = [a.scope_path for a in target_path.assignments.all()]
+        ok = scope.everything or (paths and all(scope.covers(p) for p in paths))
+    else:
+        ok = scope.covers(target_path) if target_path else scope.everything
+    if not ok:
+        raise RuleError("out_of_scope", _("You may only manage users within your own area."))
+
+
+@transaction.atomic
+def assign_role(user: User, *, role: str, node: Any = None, by: User | None = None) -> RoleAssignment:
+    """Give `user` a role at a node. Admins hand out roles below their own, inside their scope."""
+    if role not in Role.values:
+        raise RuleError("unknown_role", _("Unknown role %(role)s.") % {"role": role}, fields={"role": [_("Unknown role.")]})
+    _check_role_fits_node(role, node)
+    path = node.path if node is not None else ""
+    if by is not None:
+        _check_can_manage(by, path)
+        by_best = min((ROLE_RANK[a.role] for a in scope_mod.assignments_of(by)), default=0 if by.is_superuser else 99)
+        if not by.is_superuser and ROLE_RANK[role] <= by_best:
+            raise RuleError("role_too_high", _("You may only hand out roles below your own."))
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, scope_path=path,
+        defaults={
+            "area": node if node is not None and node._meta.model_name == "area" else None,
+            "grid": node if node is not None and node._meta.model_name == "grid" else None,
+            "scope_name": getattr(node, "full_name", None) or getattr(node, "name", ""),
+        },
+    )
+    if created:
+        record_event(actor=by, action="user:assign_role", target=user, area_path=path,
+                     extra={"role": role, "scope": assignment.scope_name})
+    scope_mod.clear(user)
+    return assignment
+
+
+@transaction.atomic
+def remove_assignment(assignment: RoleAssignment, *, by: User) -> None:
+    _check_can_manage(by, assignment.scope_path)
+    record_event(actor=by, action="user:remove_role", target=assignment.user, area_path=assignment.scope_path,
+                 extra={"role": assignment.role})
+    assignment.delete()
+
+
+@transaction.atomic
+def create_user(
+    *, username: str, password: str, full_name: str = "", role: str | None = None, node: Any = None,
+    by: User | None = None,
+) -> User:
+    """Create an account under the password policy, optionally with its first role."""
+    username = username.strip()
+    if not username:
+        raise RuleError("invalid", _("A username is required."), fields={"username": [_("This field is required.")]})
+    if User.objects.filter(username=username).exists():
+        raise RuleError("username_taken", _("The username is already taken."),
+                        fields={"username": [_("The username is already taken.")]})
+    user = User(username=username, full_name=full_name)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise RuleError("weak_password", _("The password does not meet the policy."),
+                        fields={"password": list(exc.messages)}) from exc
+    if role is not None:
+        _check_role_fits_node(role, node)
+    user.set_password(password)
+    user.save()
+    record_event(actor=by, action="user:create", target=user, area_path=getattr(node, "path", ""))
+    if role is not None:
+        assign_role(user, role=role, node=node, by=by)
+    return user
+
+
+def set_password(user: User, *, password: str, by: User | None = None) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise RuleError("weak_password", _("The password does not meet the policy."),
+                        fields={"password": list(exc.messages)}) from exc
+    if by is not None and by.pk != user.pk:
+        _check_can_manage(by, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record_event(actor=by, action="user:set_password", target=user)
+
+
+def deactivate_user(user: User, *, by: User) -> None:
+    _check_can_manage(by, user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    record_event(actor=by, action="user:deactivate", target=user)

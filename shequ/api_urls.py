@@ -1,0 +1,15 @@
+"""Every app's API under /api/v1/: one router so the schema and the docs see them all."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from shequ.accounts.api import ObtainTokenView
+from shequ.registry.api import register as register_registry
+
+router = DefaultRouter()
+register_registry(router)
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("", include(router.urls)),
+]

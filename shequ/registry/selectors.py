@@ -1,0 +1,186 @@
+"""Reads of the registry, scoped once here (DESIGN rule 1).
+
+`<entity>_visible_to(user)` returns the scoped queryset; `<entity>_get_for(user, pk)` raises the
+same 404 for "missing" and "not yours", so nobody can probe for records outside their scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import Scope, scope_for
+from shequ.core import idnumber
+from shequ.core.parsing import normalize_phone
+
+from . import pii
+from .models import (
+    Area,
+    Building,
+    Dwelling,
+    Grid,
+    Household,
+    LifeEvent,
+    MicroGrid,
+    Organization,
+    Resident,
+    ResidentTag,
+    TagType,
+)
+
+
+def places_scope(user: Any) -> Scope:
+    return scope_for(user, Perm.VIEW_PLACES)
+
+
+def residents_scope(user: Any) -> Scope:
+    return scope_for(user, Perm.VIEW_RESIDENTS)
+
+
+def can(user: Any, perm: Perm, obj: Any = None) -> bool:
+    scope = scope_for(user, perm)
+    if obj is None:
+        return not scope.empty
+    return scope.covers(getattr(obj, "area_path", None) or getattr(obj, "path", None))
+
+
+def areas_visible_to(user: Any) -> QuerySet[Area]:
+    """Areas in scope, plus the ancestors of the user's nodes so breadcrumbs and names resolve."""
+    scope = places_scope(user)
+    if scope.everything:
+        return Area.objects.all()
+    return Area.objects.filter(scope.q("path") | scope.ancestors_q("path"))
+
+
+def grids_visible_to(user: Any) -> QuerySet[Grid]:
+    scope = places_scope(user)
+    # A grid worker scoped to a micro-grid still sees the grid it belongs to.
+    return Grid.objects.filter(scope.q("path") | (Q() if scope.everything else scope.ancestors_q("path"))).select_related("community")
+
+
+def micro_grids_visible_to(user: Any) -> QuerySet[MicroGrid]:
+    return MicroGrid.objects.filter(places_scope(user).q("path")).select_related("grid")
+
+
+def buildings_visible_to(user: Any) -> QuerySet[Building]:
+    return Building.objects.filter(places_scope(user).q()).select_related("community", "grid", "micro_grid")
+
+
+def organizations_visible_to(user: Any) -> QuerySet[Organization]:
+    return Organization.objects.filter(places_scope(user).q()).select_related("community", "grid", "building")
+
+
+def dwellings_visible_to(user: Any) -> QuerySet[Dwelling]:
+    return Dwelling.objects.filter(residents_scope(user).q()).select_related("building")
+
+
+def households_visible_to(user: Any) -> QuerySet[Household]:
+    return Household.objects.filter(residents_scope(user).q()).select_related(
+        "community", "dwelling__building", "head"
+    )
+
+
+def tag_types_visible_to(user: Any) -> QuerySet[TagType]:
+    if scope_for(user, Perm.VIEW_KEY_POPULATIONS).empty:
+        return TagType.objects.filter(restricted=False)
+    return TagType.objects.all()
+
+
+def resident_tags_visible_to(user: Any) -> QuerySet[ResidentTag]:
+    """Tag links: unrestricted ones within the resident scope, restricted ones only with the right role."""
+    open_q = residents_scope(user).q() & Q(tag__restricted=False)
+    restricted_q = scope_for(user, Perm.VIEW_KEY_POPULATIONS).q() & Q(tag__restricted=True)
+    return ResidentTag.objects.filter(open_q | restricted_q).select_related("tag")
+
+
+def residents_visible_to(user: Any, *, with_tags: bool = True) -> QuerySet[Resident]:
+    qs = Resident.objects.filter(residents_scope(user).q()).select_related(
+        "community", "grid", "micro_grid", "household", "dwelling__building"
+    )
+    if with_tags:
+        qs = qs.prefetch_related(
+            Prefetch("tag_links", queryset=resident_tags_visible_to(user), to_attr="visible_tags")
+        )
+    return qs
+
+
+def _get(qs: QuerySet[Any], pk: Any) -> Any:
+    try:
+        return qs.get(pk=int(pk))
+    except (ValueError, TypeError, qs.model.DoesNotExist) as exc:
+        raise Http404 from exc
+
+
+def resident_get_for(user: Any, pk: Any) -> Resident:
+    return _get(residents_visible_to(user), pk)
+
+
+def household_get_for(user: Any, pk: Any) -> Household:
+    return _get(households_visible_to(user), pk)
+
+
+def building_get_for(user: Any, pk: Any) -> Building:
+    return _get(buildings_visible_to(user), pk)
+
+
+def grid_get_for(user: Any, pk: Any) -> Grid:
+    return _get(grids_visible_to(user), pk)
+
+
+def area_get_for(user: Any, pk: Any) -> Area:
+    return _get(areas_visible_to(user), pk)
+
+
+def life_events_visible_to(user: Any) -> QuerySet[LifeEvent]:
+    return LifeEvent.objects.filter(residents_scope(user).q()).select_related("recorded_by")
+
+
+# --- search -----------------------------------------------------------------------------------
+
+_LETTERS = re.compile(r"^[a-zA-Z]+$")
+_DIGITS = re.compile(r"^\d+$")
+
+
+def search_residents(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
+    """One box for everything a worker types: a name, its pinyin or initials (张伟 ← zw, zhangwei),
+    an ID number (exact, through the keyed digest), a phone number (exact) or its last four
+    digits, or part of an address."""
+    text = (text or "").strip()
+    if not text:
+        return qs
+    compact = idnumber.normalize(text)
+    if len(compact) in (15, 18) and compact[:-1].isdigit():
+        return qs.filter(id_number_digest=pii.id_digest(compact))
+    phone = normalize_phone(text)
+    if _DIGITS.match(phone) and len(phone) >= 7:
+        return qs.filter(phone_digest=pii.phone_digest(phone))
+    if _DIGITS.match(text) and len(text) == 4:
+        return qs.filter(Q(phone_masked__endswith=text) | Q(id_number_masked__endswith=text))
+    if _LETTERS.match(text):
+        low = text.lower()
+        return qs.filter(Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low))
+    return qs.filter(
+        Q(name__contains=text)
+        | Q(dwelling__building__address__contains=text)
+        | Q(dwelling__building__estate__contains=text)
+    )
+
+
+AGE_BANDS = {
+    "0-6": (0, 6), "7-17": (7, 17), "18-34": (18, 34), "35-59": (35, 59), "60-79": (60, 79), "80+": (80, 200),
+}
+
+
+def filter_by_age_band(qs: QuerySet[Resident], band: str, *, today: dt.date | None = None) -> QuerySet[Resident]:
+    if band not in AGE_BANDS:
+        return qs
+    low, high = AGE_BANDS[band]
+    today = today or dt.date.today()  # noqa: DTZ011
+    oldest = today.replace(year=today.year - high - 1) + dt.timedelta(days=1)
+    youngest = today.replace(year=today.year - low) if not (today.month == 2 and today.day == 29) else today
+    return qs.filter(birth_date__gte=oldest, birth_date__lte=youngest)

@@ -1,0 +1,346 @@
+"""The verbs of the registry. Every write a page, the API, a command or a job can cause.
+
+Each checks permission and scope, writes in one transaction, keeps history with a reason,
+and audits reveals. Nothing here deletes a resident: life events change status instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import update_change_reason
+
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import scope_for
+from shequ.audit.services import record_event
+from shequ.core.errors import RuleError
+from shequ.core.pinyin import name_keys
+
+from . import geo, pii
+from .models import (
+    Area,
+    AreaLevel,
+    Building,
+    Dwelling,
+    DwellingUse,
+    Grid,
+    Household,
+    HouseholdStatus,
+    LifeEvent,
+    LifeEventKind,
+    MicroGrid,
+    Resident,
+    ResidentStatus,
+    ResidentTag,
+    TagType,
+)
+from .validation import clean_resident
+
+
+def require(user: Any, perm: Perm, path: str | None = None) -> None:
+    """Refuse unless `user` holds `perm` at `path` (or anywhere, when no path is given)."""
+    if user is None:  # operators' commands and jobs run as the system
+        return
+    scope = scope_for(user, perm)
+    if (path is None and scope.empty) or (path is not None and not scope.covers(path)):
+        raise RuleError("forbidden", _("You do not have permission to do this here."))
+
+
+def placement(*, community: Area, grid: Grid | None = None, micro_grid: MicroGrid | None = None) -> str:
+    if micro_grid is not None:
+        return micro_grid.path
+    if grid is not None:
+        return grid.path
+    return community.path
+
+
+# --- places -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_area(*, code: str, name: str, level: str, parent: Area | None, by: Any = None, **extra: Any) -> Area:
+    if len(code) != 12 or not code.isdigit():
+        raise RuleError("invalid_code", _("A division code has 12 digits."), fields={"code": [_("12 digits.")]})
+    require(by, Perm.CHANGE_REGISTRY, parent.path if parent else None)
+    area = Area(code=code, name=name, level=level, parent=parent, path=Area.path_for(code, level), **extra)
+    area.full_name = f"{parent.full_name or parent.name}{name}" if parent and level != AreaLevel.DISTRICT else name
+    if area.boundary:
+        geo.to_shape(area.boundary)
+    area.save()
+    return area
+
+
+def _sibling_boundaries(community: Area, exclude_pk: int | None = None) -> list[dict[str, Any]]:
+    qs = Grid.objects.filter(community=community, end_date__isnull=True).exclude(boundary=None)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return [g for g in qs.values_list("boundary", flat=True) if g]
+
+
+@transaction.atomic
+def create_grid(
+    *, community: Area, sequence: int, name: str, boundary: dict[str, Any] | None = None, by: Any = None,
+    check_overlap: bool = True, **extra: Any,
+) -> Grid:
+    """A grid numbered within its community; its boundary must sit inside the community's and
+    not overlap its sibling grids (grids have no gaps or overlaps, CJ/T 213)."""
+    require(by, Perm.CHANGE_REGISTRY, community.path)
+    if community.level != AreaLevel.COMMUNITY:
+        raise RuleError("not_a_community", _("Grids belong to a community."))
+    if not 1 <= sequence <= 999:
+        raise RuleError("invalid_code", _("The grid number is 1 to 999."), fields={"sequence": [_("1 to 999.")]})
+    if boundary:
+        geo.check_boundary(boundary, parent=community.boundary,
+                           siblings=_sibling_boundaries(community) if check_overlap else [])
+    code = f"{community.code}{sequence:03d}"
+    return Grid.objects.create(code=code, name=name, community=community, path=f"{community.path}.{sequence:03d}",
+                               boundary=boundary, **extra)
+
+
+@transaction.atomic
+def change_grid_boundary(grid: Grid, *, boundary: dict[str, Any] | None, by: Any, reason: str = "") -> Grid:
+    require(by, Perm.CHANGE_REGISTRY, grid.path)
+    geo.check_boundary(boundary, parent=grid.community.boundary, siblings=_sibling_boundaries(grid.community, grid.pk))
+    grid.boundary = boundary
+    grid._change_reason = reason  # type: ignore[attr-defined]
+    grid.save()
+    return grid
+
+
+@transaction.atomic
+def create_micro_grid(*, grid: Grid, sequence: int, name: str, boundary: dict[str, Any] | None = None,
+                      by: Any = None, **extra: Any) -> MicroGrid:
+    require(by, Perm.CHANGE_REGISTRY, grid.path)
+    if boundary:
+        geo.check_boundary(boundary, parent=grid.boundary, siblings=[
+            b for b in MicroGrid.objects.filter(grid=grid).exclude(boundary=None).values_list("boundary", flat=True)
+        ])
+    return MicroGrid.objects.create(code=f"{grid.code}{sequence:03d}", name=name, grid=grid,
+                                    path=f"{grid.path}.{sequence:03d}", boundary=boundary, **extra)
+
+
+@transaction.atomic
+def create_building(
+    *, community: Area, name: str, address: str, grid: Grid | None = None, micro_grid: MicroGrid | None = None,
+    by: Any = None, **extra: Any,
+) -> Building:
+    """Buildings are numbered 00001–99999 within their community (DB6101/T 3185)."""
+    path = placement(community=community, grid=grid, micro_grid=micro_grid)
+    require(by, Perm.CHANGE_REGISTRY, path)
+    Area.objects.select_for_update().filter(pk=community.pk).first()  # serialise numbering per community
+    last = Building.objects.filter(community=community).order_by("-code").values_list("code", flat=True).first()
+    seq = int(last[-5:]) + 1 if last else 1
+    if seq > 99999:
+        raise RuleError("too_many_buildings", _("The community has no building numbers left."))
+    if micro_grid is not None and grid is None:
+        grid = micro_grid.grid
+    return Building.objects.create(code=f"{community.code}{seq:05d}", name=name, address=address,
+                                   community=community, grid=grid, micro_grid=micro_grid, area_path=path, **extra)
+
+
+def get_or_create_dwelling(*, building: Building, unit: str, room: str, floor: int | None = None,
+                           use: str = DwellingUse.OWNER_OCCUPIED) -> tuple[Dwelling, bool]:
+    if floor is None:
+        digits = "".join(c for c in room if c.isdigit())
+        floor = int(digits[:-2]) if len(digits) >= 3 else 1
+    return Dwelling.objects.get_or_create(
+        building=building, unit=unit, room=room,
+        defaults={"floor": floor, "use": use, "area_path": building.area_path},
+    )
+
+
+# --- people -----------------------------------------------------------------------------------
+
+def _apply(resident: Resident, data: dict[str, Any]) -> list[str]:
+    """Copy cleaned fields onto the row; returns the names of fields that changed."""
+    changed: list[str] = []
+    for name, value in data.items():
+        if name == "id_number":
+            if value and pii.id_digest(value) != resident.id_number_digest:
+                pii.set_id_number(resident, value)
+                changed.append(name)
+            elif not value and resident.id_number_digest:
+                pii.set_id_number(resident, "")
+                changed.append(name)
+        elif name == "phone":
+            if (pii.phone_digest(value) if value else "") != resident.phone_digest:
+                pii.set_phone(resident, value)
+                changed.append(name)
+        elif name == "tags":
+            continue
+        elif getattr(resident, name) != value:
+            setattr(resident, name, value)
+            changed.append(name)
+    if "name" in changed:
+        resident.name_pinyin, resident.name_initials = name_keys(resident.name)
+    return changed
+
+
+def _check_unique_id(resident: Resident) -> None:
+    if resident.id_number_digest and Resident.objects.filter(
+        id_number_digest=resident.id_number_digest
+    ).exclude(pk=resident.pk).exists():
+        raise RuleError("duplicate_id_number", _("A resident with this ID number is already registered."),
+                        fields={"id_number": [_("Already registered.")]})
+
+
+@transaction.atomic
+def register_resident(
+    *, by: Any, community: Area, fields: dict[str, Any], grid: Grid | None = None,
+    micro_grid: MicroGrid | None = None, household: Household | None = None, dwelling: Dwelling | None = None,
+    reason: str = "",
+) -> Resident:
+    """Add a person to the actual population of a community, validated as the import validates."""
+    cleaned = clean_resident(fields)
+    if cleaned.errors:
+        raise RuleError("invalid", _("The data is not valid."), fields=cleaned.errors)
+    if dwelling is not None and grid is None:
+        grid, micro_grid = dwelling.building.grid, dwelling.building.micro_grid
+    path = placement(community=community, grid=grid, micro_grid=micro_grid)
+    require(by, Perm.CHANGE_REGISTRY, path)
+    resident = Resident(community=community, grid=grid, micro_grid=micro_grid, household=household,
+                        dwelling=dwelling or (household.dwelling if household else None), area_path=path)
+    _apply(resident, cleaned.data)
+    _check_unique_id(resident)
+    resident._change_reason = reason or _("Registered")  # type: ignore[attr-defined]
+    resident.save()
+    return resident
+
+
+@transaction.atomic
+def update_resident(resident: Resident, *, by: Any, fields: dict[str, Any], reason: str = "") -> list[str]:
+    """Change a resident's own fields; history keeps the old values, who and why."""
+    require(by, Perm.CHANGE_REGISTRY, resident.area_path)
+    cleaned = clean_resident(fields, partial=True)
+    if cleaned.errors:
+        raise RuleError("invalid", _("The data is not valid."), fields=cleaned.errors)
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    changed = _apply(resident, cleaned.data)
+    if changed:
+        _check_unique_id(resident)
+        resident._change_reason = reason  # type: ignore[attr-defined]
+        resident.save()
+    return changed
+
+
+@transaction.atomic
+def reveal_pii(resident: Resident, *, by: Any, reason: str, ip_address: str | None = None) -> dict[str, str]:
+    """Show a resident's ID and phone numbers in full: needs reveal_pii in scope and a stated
+    reason, and leaves an audit record (PIPL; GB/T 35273)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError("reason_required", _("Say why you need to see the full numbers."),
+                        fields={"reason": [_("A reason is required.")]})
+    if len(reason) > 500:
+        raise RuleError("invalid", _("The reason is too long."), fields={"reason": [_("At most 500 characters.")]})
+    require(by, Perm.REVEAL_PII, resident.area_path)
+    record_event(actor=by, action="resident:reveal", target=resident, reason=reason, ip_address=ip_address)
+    return {"id_number": pii.plaintext_id_number(resident), "phone": pii.plaintext_phone(resident)}
+
+
+def _life_event(resident: Resident, *, kind: str, date: dt.date, by: Any, detail: str = "", note: str = "") -> LifeEvent:
+    return LifeEvent.objects.create(resident=resident, kind=kind, date=date, detail=detail, note=note,
+                                    recorded_by=by if getattr(by, "pk", None) else None, area_path=resident.area_path)
+
+
+@transaction.atomic
+def record_life_event(
+    resident: Resident, *, kind: str, date: dt.date, by: Any, note: str = "",
+    household: Household | None = None, dwelling: Dwelling | None = None,
+) -> LifeEvent:
+    """Move in, move out, birth, death or change of household: status changes, nothing is deleted."""
+    require(by, Perm.CHANGE_REGISTRY, resident.area_path)
+    if date > timezone.localdate():
+        raise RuleError("future_date", _("The date cannot be in the future."), fields={"date": [_("In the future.")]})
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    detail = ""
+    if resident.status == ResidentStatus.DECEASED:
+        raise RuleError("deceased", _("This resident is recorded as deceased."))
+    if kind == LifeEventKind.DEATH:
+        resident.status = ResidentStatus.DECEASED
+    elif kind == LifeEventKind.MOVE_OUT:
+        if resident.status != ResidentStatus.ACTIVE:
+            raise RuleError("not_active", _("This resident has already moved out."))
+        resident.status = ResidentStatus.MOVED_OUT
+    elif kind in (LifeEventKind.MOVE_IN, LifeEventKind.CHANGE_HOUSEHOLD, LifeEventKind.BIRTH):
+        if kind == LifeEventKind.CHANGE_HOUSEHOLD and household is None:
+            raise RuleError("household_required", _("Choose the new household."),
+                            fields={"household": [_("Required.")]})
+        if household is not None:
+            require(by, Perm.CHANGE_REGISTRY, household.area_path)
+            detail = _("Household %(old)s → %(new)s") % {"old": resident.household or "-", "new": household}
+            resident.household = household
+            resident.dwelling = dwelling or household.dwelling or resident.dwelling
+        elif dwelling is not None:
+            resident.dwelling = dwelling
+        if resident.dwelling is not None:
+            b = resident.dwelling.building
+            resident.community, resident.grid, resident.micro_grid = b.community, b.grid, b.micro_grid
+            resident.area_path = b.area_path
+        resident.status = ResidentStatus.ACTIVE
+    else:
+        raise RuleError("invalid", _("Unknown life event."), fields={"kind": [_("Unknown.")]})
+    resident._change_reason = str(LifeEventKind(kind).label)  # type: ignore[attr-defined]
+    resident.save()
+    return _life_event(resident, kind=kind, date=date, by=by, detail=detail, note=note)
+
+
+@transaction.atomic
+def add_tag(resident: Resident, *, tag: TagType, by: Any, since: dt.date | None = None, note: str = "",
+            disability_category: str = "", disability_grade: str = "") -> ResidentTag:
+    require(by, Perm.CHANGE_REGISTRY, resident.area_path)
+    if tag.restricted:
+        require(by, Perm.VIEW_KEY_POPULATIONS, resident.area_path)
+    link, created = ResidentTag.objects.get_or_create(
+        resident=resident, tag=tag,
+        defaults={"since": since, "note": note, "area_path": resident.area_path,
+                  "disability_category": disability_category, "disability_grade": disability_grade},
+    )
+    if not created and (note or since):
+        link.note, link.since = note or link.note, since or link.since
+        link.save()
+    return link
+
+
+@transaction.atomic
+def remove_tag(resident: Resident, *, tag: TagType, by: Any, reason: str = "") -> None:
+    require(by, Perm.CHANGE_REGISTRY, resident.area_path)
+    if tag.restricted:
+        require(by, Perm.VIEW_KEY_POPULATIONS, resident.area_path)
+    link = ResidentTag.objects.filter(resident=resident, tag=tag).first()
+    if link is not None:
+        link._change_reason = reason  # type: ignore[attr-defined]
+        link.delete()  # the tag link's history row keeps that it existed and who removed it
+
+
+@transaction.atomic
+def create_household(*, community: Area, number: str, by: Any, dwelling: Dwelling | None = None,
+                     household_type: str = "registered") -> Household:
+    path = dwelling.area_path if dwelling is not None else community.path
+    require(by, Perm.CHANGE_REGISTRY, path)
+    if Household.objects.filter(community=community, number=number).exists():
+        raise RuleError("duplicate_household", _("This household number is already used in the community."),
+                        fields={"number": [_("Already used.")]})
+    return Household.objects.create(community=community, number=number, dwelling=dwelling,
+                                    household_type=household_type, area_path=path)
+
+
+@transaction.atomic
+def set_household_head(household: Household, *, head: Resident, by: Any) -> None:
+    require(by, Perm.CHANGE_REGISTRY, household.area_path)
+    if head.household_id != household.pk:
+        raise RuleError("not_a_member", _("The head must be a member of the household."))
+    household.head = head
+    household.save(update_fields=["head", "updated_at"])
+    update_change_reason(household, _("Head of household changed"))
+
+
+def dissolve_household(household: Household, *, by: Any) -> None:
+    require(by, Perm.CHANGE_REGISTRY, household.area_path)
+    if household.members.filter(status=ResidentStatus.ACTIVE).exists():
+        raise RuleError("has_members", _("Move the members out or to another household first."))
+    household.status = HouseholdStatus.DISSOLVED
+    household.save(update_fields=["status", "updated_at"])
