@@ -21,6 +21,13 @@ def _table(table: str) -> dict[str, str]:
     return dict(Code.objects.filter(table=table, active=True).values_list("code", "name"))
 
 
+@cache
+def _aliases() -> dict[tuple[str, str], str]:
+    """Short names spreadsheets use for a code (中共党员, 本科), from data/aliases.csv."""
+    with (DATA_DIR / "aliases.csv").open(encoding="utf-8") as fh:
+        return {(row["table"], row["alias"]): row["code"] for row in csv.DictReader(fh)}
+
+
 def clear_cache() -> None:
     _table.cache_clear()
 
@@ -46,6 +53,9 @@ def lookup(table: CodeTable | str, text: str) -> str | None:
     for code, name in rows.items():
         if name == text:
             return code
+    alias = _aliases().get((str(table), text))
+    if alias in rows:
+        return alias
     for code, name in rows.items():
         if name.startswith(text) or text.startswith(name):
             return code

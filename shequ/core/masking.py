@@ -5,7 +5,7 @@ def mask_id_number(value: str) -> str:
     """330723********1234: region and last four, which workers use to tell people apart."""
     if not value:
         return ""
-    if len(value) <= 8:
+    if len(value) < 15:  # passports and permits: region-and-last-four would show (nearly) all of it
         return value[:1] + "*" * (len(value) - 2) + value[-1:] if len(value) > 2 else "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
@@ -16,6 +16,8 @@ def mask_phone(value: str) -> str:
         return ""
     if len(value) < 7:
         return "*" * len(value)
+    if len(value) < 11:  # a local landline: first-three-and-last-four would show (nearly) all of it
+        return "*" * (len(value) - 4) + value[-4:]
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 

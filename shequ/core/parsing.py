@@ -11,6 +11,7 @@ _DATE_PATTERNS = [
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
@@ -43,11 +44,12 @@ def parse_date(value: object) -> dt.date | None:
 
 def normalize_phone(value: object) -> str:
     """Digits only (a landline keeps its dash); a leading +86 or 86 is dropped."""
-    text = re.sub(r"[\s()（）]", "", str(value or ""))
     if isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    text = re.sub(r"^(\+?86)(?=1\d{10}$)", "", text)
-    return text
+        value = int(value)
+    text = re.sub(r"[\s()（）]", "", str(value or "")).translate(_FULL_WIDTH)
+    # A mobile number is often written 138-0000-0001 or +86-138...: keep its 11 digits.
+    mobile = re.match(r"^(?:\+?86)?(1\d{10})$", text.replace("-", ""))
+    return mobile[1] if mobile else text
 
 
 def is_valid_phone(text: str) -> bool:

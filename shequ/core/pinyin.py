@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -17,7 +18,8 @@ def name_keys(name: str) -> tuple[str, str]:
     name = name.strip()
     if not name:
         return "", ""
-    syllables = lazy_pinyin(name, errors=lambda s: [c.lower() for c in s if c.isalnum()])
+    # Latin text (John Smith, 张三 Smith) counts word by word, so its initials are "js", "zss".
+    syllables = lazy_pinyin(name, errors=lambda s: [w.lower() for w in re.findall(r"[^\W_]+", s)])
     if name[0] in _SURNAME_READINGS and syllables:
         syllables[0] = _SURNAME_READINGS[name[0]]
     full = "".join(syllables).lower()
