@@ -150,6 +150,8 @@ def create_user(
     by: User | None = None,
 ) -> User:
     """Create an account under the password policy, optionally with its first role."""
+    if by is not None and not scope_mod.has_perm_anywhere(by, Perm.MANAGE_USERS):
+        raise RuleError("forbidden", _("You do not have permission to do this here."))
     username = username.strip()
     if not username:
         raise RuleError("invalid", _("A username is required."), fields={"username": [_("This field is required.")]})
