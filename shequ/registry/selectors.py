@@ -53,8 +53,8 @@ def areas_visible_to(user: Any) -> QuerySet[Area]:
     """Areas in scope, plus the ancestors of the user's nodes so breadcrumbs and names resolve."""
     scope = places_scope(user)
     if scope.everything:
-        return Area.objects.all()
-    return Area.objects.filter(scope.q("path") | scope.ancestors_q("path"))
+        return Area.objects.select_related("parent")
+    return Area.objects.filter(scope.q("path") | scope.ancestors_q("path")).select_related("parent")
 
 
 def grids_visible_to(user: Any) -> QuerySet[Grid]:
@@ -161,9 +161,9 @@ def search_residents(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
         return qs.filter(phone_digest=pii.phone_digest(phone))
     if _DIGITS.match(text) and len(text) == 4:
         return qs.filter(Q(phone_masked__endswith=text) | Q(id_number_masked__endswith=text))
-    if _LETTERS.match(text):
-        low = text.lower()
-        return qs.filter(Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low))
+    if _LETTERS.match(text.replace(" ", "")):  # "zw", "zhangwei" or "zhang wei"
+        low = text.replace(" ", "").lower()
+        return qs.filter(Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low) | Q(name__icontains=text))
     return qs.filter(
         Q(name__contains=text)
         | Q(dwelling__building__address__contains=text)
@@ -181,6 +181,15 @@ def filter_by_age_band(qs: QuerySet[Resident], band: str, *, today: dt.date | No
         return qs
     low, high = AGE_BANDS[band]
     today = today or dt.date.today()  # noqa: DTZ011
-    oldest = today.replace(year=today.year - high - 1) + dt.timedelta(days=1)
-    youngest = today.replace(year=today.year - low) if not (today.month == 2 and today.day == 29) else today
+    oldest = _years_before(today, high + 1) + dt.timedelta(days=1)
+    youngest = _years_before(today, low)
     return qs.filter(birth_date__gte=oldest, birth_date__lte=youngest)
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier; 29 February becomes 28 February in a common year
+    (someone born on 28 February 2010 turns 18 on 29 February 2028)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)

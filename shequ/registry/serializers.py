@@ -1,0 +1,617 @@
+"""API shapes of the registry. Reads are flat and masked; writes only parse and resolve
+references through the caller's scope, then hand the raw fields to `services`, which validate
+them as the import and the pages do (one set of rules, one set of messages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from shequ.core import codes
+from shequ.core.models import CodeTable
+
+from . import selectors
+from .models import (
+    Area,
+    AreaLevel,
+    Building,
+    Dwelling,
+    DwellingUse,
+    Grid,
+    GridKind,
+    Household,
+    HouseholdStatus,
+    HouseholdType,
+    IdType,
+    LifeEvent,
+    LifeEventKind,
+    MicroGrid,
+    Organization,
+    OrgKind,
+    ResidenceType,
+    Resident,
+    ResidentStatus,
+    ResidentTag,
+    TagType,
+)
+
+# --- building blocks --------------------------------------------------------------------------
+
+
+class CodeLabelSerializer(serializers.Serializer):
+    """A coded value with its label in the request's language: `{"code": "01", "label": "汉族"}`."""
+
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+@extend_schema_field(CodeLabelSerializer(allow_null=True))
+class ChoiceLabelField(serializers.Field):
+    """A `TextChoices` value shown as code + label."""
+
+    def __init__(self, choices: type[TextChoices], **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+        self.labels = dict(choices.choices)
+
+    def to_representation(self, value: str) -> dict[str, str] | None:
+        if not value:
+            return None
+        return {"code": value, "label": str(self.labels.get(value, value))}
+
+
+@extend_schema_field(CodeLabelSerializer(allow_null=True))
+class CodeTableField(serializers.Field):
+    """A national code (GB 3304, GB/T 4762, ...) shown as code + name from the code tables."""
+
+    def __init__(self, table: CodeTable, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+        self.table = table
+
+    def to_representation(self, value: str) -> dict[str, str] | None:
+        if not value:
+            return None
+        return {"code": value, "label": codes.label(self.table, value)}
+
+
+class PlaceRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class HouseholdRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+
+
+class DwellingRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    building_id = serializers.IntegerField()
+    address = serializers.CharField(source="building.address")
+
+
+class PersonRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+def _visible(field: serializers.Field, queryset: Any) -> None:
+    field.queryset = queryset  # type: ignore[attr-defined]
+
+
+class ScopedWriteSerializer(serializers.Serializer):
+    """Reference fields resolve only through the caller's selectors: what they cannot see does
+    not exist for them (a 400 naming the field, never a hint that it exists elsewhere)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        lookups = {
+            "community": lambda: selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY),
+            "grid": lambda: selectors.grids_visible_to(user),
+            "micro_grid": lambda: selectors.micro_grids_visible_to(user),
+            "household": lambda: selectors.households_visible_to(user),
+            "dwelling": lambda: selectors.dwellings_visible_to(user).select_related("building__grid"),
+            "tag": lambda: selectors.tag_types_visible_to(user),
+        }
+        for name, make in lookups.items():
+            field = self.fields.get(name)
+            if field is not None and not field.read_only:
+                _visible(field, make())
+
+
+def _community_field() -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Area.objects.none(),
+        required=False,
+        help_text=_("12-digit division code of the community."),
+    )
+
+
+def _grid_field() -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Grid.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("15-digit grid code."),
+    )
+
+
+def _micro_grid_field() -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=MicroGrid.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("18-digit micro-grid code."),
+    )
+
+
+def _resolve_place(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Fill the community (and a resident's dwelling) from the finer places given, and refuse
+    places that disagree with each other."""
+    errors: dict[str, list[Any]] = {}
+    micro, grid = attrs.get("micro_grid"), attrs.get("grid")
+    household = attrs.get("household")
+    if household is not None and attrs.get("dwelling") is None and household.dwelling_id:
+        attrs["dwelling"] = household.dwelling
+    dwelling = attrs.get("dwelling")
+    if micro is not None:
+        if grid is not None and micro.grid_id != grid.pk:
+            errors["micro_grid"] = [_("The micro-grid is not in this grid.")]
+        grid = attrs["grid"] = grid or micro.grid
+    community = attrs.get("community")
+    sources = (
+        ("grid", grid),
+        ("dwelling", dwelling.building if dwelling else None),
+        ("household", household),
+    )
+    for key, source in sources:
+        if source is None:
+            continue
+        if community is None:
+            community = source.community
+        elif source.community_id != community.pk:
+            errors.setdefault(key, []).append(_("This place is not in the community."))
+    if community is None:
+        errors["community"] = [_("Give the community, a grid or a dwelling.")]
+    if errors:
+        raise serializers.ValidationError(errors)
+    attrs["community"] = community
+    return attrs
+
+
+# --- places -----------------------------------------------------------------------------------
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    level = ChoiceLabelField(AreaLevel)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Area
+        fields = [
+            "id",
+            "code",
+            "name",
+            "level",
+            "parent",
+            "path",
+            "full_name",
+            "is_urban",
+            "households_planned",
+            "service_space_m2",
+        ]
+
+
+class AreaDetailSerializer(AreaSerializer):
+    class Meta(AreaSerializer.Meta):
+        fields = [*AreaSerializer.Meta.fields, "boundary"]
+
+
+class GridSerializer(serializers.ModelSerializer):
+    community = PlaceRefSerializer(read_only=True)
+    kind = ChoiceLabelField(GridKind)
+
+    class Meta:
+        model = Grid
+        fields = [
+            "id",
+            "code",
+            "name",
+            "community",
+            "path",
+            "kind",
+            "households_planned",
+            "responsible",
+            "start_date",
+            "end_date",
+        ]
+
+
+class GridDetailSerializer(GridSerializer):
+    class Meta(GridSerializer.Meta):
+        fields = [*GridSerializer.Meta.fields, "boundary"]
+
+
+class GridBoundarySerializer(serializers.Serializer):
+    boundary = serializers.JSONField(
+        allow_null=True, help_text=_("A GeoJSON Polygon or MultiPolygon (or a Feature holding one), or null.")
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+    def validate_boundary(self, value: Any) -> Any:
+        if isinstance(value, dict) and value.get("type") == "Feature":
+            return value.get("geometry")  # store the geometry: features are built on the way out
+        return value
+
+
+class GeoFeatureSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    id = serializers.CharField()
+    geometry = serializers.JSONField()
+    properties = serializers.DictField()
+
+
+class FeatureCollectionSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    features = GeoFeatureSerializer(many=True)
+
+
+class MicroGridSerializer(serializers.ModelSerializer):
+    grid = PlaceRefSerializer(read_only=True)
+
+    class Meta:
+        model = MicroGrid
+        fields = ["id", "code", "name", "grid", "path", "leader_name"]
+
+
+class MicroGridDetailSerializer(MicroGridSerializer):
+    class Meta(MicroGridSerializer.Meta):
+        fields = [*MicroGridSerializer.Meta.fields, "boundary"]
+
+
+class BuildingSerializer(serializers.ModelSerializer):
+    community = PlaceRefSerializer(read_only=True)
+    grid = PlaceRefSerializer(read_only=True, allow_null=True)
+    micro_grid = PlaceRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Building
+        fields = [
+            "id",
+            "code",
+            "name",
+            "estate",
+            "address",
+            "community",
+            "grid",
+            "micro_grid",
+            "latitude",
+            "longitude",
+            "floors",
+            "units",
+            "built_year",
+        ]
+
+
+class BuildingCreateSerializer(ScopedWriteSerializer):
+    community = _community_field()
+    grid = _grid_field()
+    micro_grid = _micro_grid_field()
+    name = serializers.CharField(max_length=64)
+    address = serializers.CharField(max_length=200)
+    estate = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    floors = serializers.IntegerField(min_value=1, max_value=200, required=False, default=1)
+    units = serializers.IntegerField(min_value=1, max_value=99, required=False, default=1)
+    built_year = serializers.IntegerField(min_value=1800, max_value=2100, required=False, allow_null=True)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return _resolve_place(attrs)
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    kind = ChoiceLabelField(OrgKind)
+    community = PlaceRefSerializer(read_only=True)
+    grid = PlaceRefSerializer(read_only=True, allow_null=True)
+    building = PlaceRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "credit_code",
+            "legal_representative",
+            "contact_name",
+            "contact_phone",
+            "address",
+            "community",
+            "grid",
+            "building",
+            "employees",
+            "active",
+        ]
+
+
+class TagTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TagType
+        fields = ["code", "name", "group", "restricted", "visit_interval_days"]
+
+
+# --- housing and households -------------------------------------------------------------------
+
+
+class DwellingSerializer(serializers.ModelSerializer):
+    building = PlaceRefSerializer(read_only=True)
+    address = serializers.CharField(source="building.address", read_only=True)
+    use = ChoiceLabelField(DwellingUse)
+
+    class Meta:
+        model = Dwelling
+        fields = ["id", "building", "address", "unit", "floor", "room", "label", "use", "floor_area_m2"]
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    community = PlaceRefSerializer(read_only=True)
+    dwelling = DwellingRefSerializer(read_only=True, allow_null=True)
+    household_type = ChoiceLabelField(HouseholdType)
+    status = ChoiceLabelField(HouseholdStatus)
+    head = PersonRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Household
+        fields = ["id", "number", "community", "dwelling", "household_type", "status", "head"]
+
+
+class HouseholdMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    relation_to_head = CodeTableField(CodeTable.RELATIONSHIP)
+    status = ChoiceLabelField(ResidentStatus)
+
+
+class HouseholdDetailSerializer(HouseholdSerializer):
+    members = serializers.SerializerMethodField()
+
+    class Meta(HouseholdSerializer.Meta):
+        fields = [*HouseholdSerializer.Meta.fields, "members"]
+
+    @extend_schema_field(HouseholdMemberSerializer(many=True))
+    def get_members(self, household: Household) -> list[dict[str, Any]]:
+        """Only the members the caller may see (all of them, within one's scope)."""
+        user = self.context["request"].user
+        members = selectors.residents_visible_to(user, with_tags=False).filter(household=household)
+        return HouseholdMemberSerializer(members, many=True).data  # type: ignore[return-value]
+
+
+class HouseholdCreateSerializer(ScopedWriteSerializer):
+    community = _community_field()
+    number = serializers.CharField(max_length=32)
+    dwelling = serializers.PrimaryKeyRelatedField(
+        queryset=Dwelling.objects.none(), required=False, allow_null=True
+    )
+    household_type = serializers.ChoiceField(
+        choices=HouseholdType.choices, required=False, default=HouseholdType.REGISTERED
+    )
+
+    def validate_number(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError(_("This field may not be blank."))
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return _resolve_place(attrs)
+
+
+# --- residents --------------------------------------------------------------------------------
+
+
+class ResidentTagSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="tag.code", read_only=True)
+    name = serializers.CharField(source="tag.name", read_only=True)
+    group = serializers.CharField(source="tag.group", read_only=True)
+    restricted = serializers.BooleanField(source="tag.restricted", read_only=True)
+
+    class Meta:
+        model = ResidentTag
+        fields = ["code", "name", "group", "restricted", "since", "note"]
+
+
+class ResidentSerializer(serializers.ModelSerializer):
+    """A resident as lists and details show them: ID and phone numbers masked (the masked
+    columns, never decrypted here), tags limited to those the caller may see."""
+
+    id_type = ChoiceLabelField(IdType)
+    id_number = serializers.CharField(
+        source="id_number_masked", read_only=True, help_text=_("Masked; POST .../reveal/ shows it in full.")
+    )
+    phone = serializers.CharField(
+        source="phone_masked", read_only=True, help_text=_("Masked; POST .../reveal/ shows it in full.")
+    )
+    gender = CodeTableField(CodeTable.SEX)
+    age = serializers.IntegerField(read_only=True, allow_null=True)
+    ethnicity = CodeTableField(CodeTable.ETHNICITY)
+    political_status = CodeTableField(CodeTable.POLITICAL_STATUS)
+    education = CodeTableField(CodeTable.EDUCATION)
+    marital_status = CodeTableField(CodeTable.MARITAL_STATUS)
+    relation_to_head = CodeTableField(CodeTable.RELATIONSHIP)
+    residence_type = ChoiceLabelField(ResidenceType)
+    status = ChoiceLabelField(ResidentStatus)
+    community = PlaceRefSerializer(read_only=True)
+    grid = PlaceRefSerializer(read_only=True, allow_null=True)
+    micro_grid = PlaceRefSerializer(read_only=True, allow_null=True)
+    household = HouseholdRefSerializer(read_only=True, allow_null=True)
+    dwelling = DwellingRefSerializer(read_only=True, allow_null=True)
+    tags = ResidentTagSerializer(source="visible_tags", many=True, read_only=True)
+
+    class Meta:
+        model = Resident
+        fields = [
+            "id",
+            "name",
+            "gender",
+            "birth_date",
+            "age",
+            "id_type",
+            "id_number",
+            "phone",
+            "ethnicity",
+            "political_status",
+            "education",
+            "marital_status",
+            "residence_type",
+            "status",
+            "community",
+            "grid",
+            "micro_grid",
+            "household",
+            "relation_to_head",
+            "dwelling",
+            "hukou_address",
+            "workplace",
+            "notes",
+            "tags",
+            "created_at",
+            "updated_at",
+        ]
+
+
+def _raw(max_length: int = 64, **kwargs: Any) -> serializers.CharField:
+    """A resident field as typed: text (numbers become text); `services` does the real checks."""
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, **kwargs)
+
+
+class ResidentFieldsSerializer(ScopedWriteSerializer):
+    """The resident's own fields, as the import takes them: codes or names for coded fields
+    (`01` or `汉族`), dates as `2023-01-05`, 男/女 or 1/2 for sex."""
+
+    RESIDENT_FIELDS = (
+        "name",
+        "id_type",
+        "id_number",
+        "gender",
+        "birth_date",
+        "phone",
+        "ethnicity",
+        "political_status",
+        "education",
+        "marital_status",
+        "relation_to_head",
+        "residence_type",
+        "hukou_address",
+        "workplace",
+        "notes",
+    )
+
+    name = _raw()
+    id_type = _raw(help_text=_("resident_id, passport, ... or its name."))
+    id_number = _raw(32)
+    gender = _raw(8)
+    birth_date = _raw(32)
+    phone = _raw(32)
+    ethnicity = _raw(32)
+    political_status = _raw(32)
+    education = _raw(32)
+    marital_status = _raw(32)
+    relation_to_head = _raw(32)
+    residence_type = _raw(32)
+    hukou_address = _raw(200)
+    workplace = _raw(200)
+    notes = _raw(2000)
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Why the record changes; kept in its history."),
+    )
+
+    def resident_fields(self) -> dict[str, Any]:
+        return {k: v for k, v in self.validated_data.items() if k in self.RESIDENT_FIELDS}
+
+
+class ResidentCreateSerializer(ResidentFieldsSerializer):
+    name = serializers.CharField(max_length=64)
+    community = _community_field()
+    grid = _grid_field()
+    micro_grid = _micro_grid_field()
+    household = serializers.PrimaryKeyRelatedField(
+        queryset=Household.objects.none(), required=False, allow_null=True
+    )
+    dwelling = serializers.PrimaryKeyRelatedField(
+        queryset=Dwelling.objects.none(), required=False, allow_null=True
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return _resolve_place(attrs)
+
+    def placement(self) -> dict[str, Any]:
+        return {
+            k: self.validated_data.get(k)
+            for k in ("community", "grid", "micro_grid", "household", "dwelling")
+        }
+
+
+class RevealRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=500,
+        help_text=_("Why the full numbers are needed; kept in the audit log."),
+    )
+
+
+class RevealResponseSerializer(serializers.Serializer):
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text=_("Seconds the numbers may stay on screen."))
+
+
+class LifeEventSerializer(serializers.ModelSerializer):
+    kind = ChoiceLabelField(LifeEventKind)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = LifeEvent
+        fields = ["id", "kind", "date", "detail", "note", "recorded_by", "recorded_at"]
+
+
+class LifeEventCreateSerializer(ScopedWriteSerializer):
+    kind = serializers.ChoiceField(choices=LifeEventKind.choices)
+    date = serializers.DateField()
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    household = serializers.PrimaryKeyRelatedField(
+        queryset=Household.objects.none(), required=False, allow_null=True
+    )
+    dwelling = serializers.PrimaryKeyRelatedField(
+        queryset=Dwelling.objects.none(), required=False, allow_null=True
+    )
+
+
+class TagAddSerializer(ScopedWriteSerializer):
+    tag = serializers.SlugRelatedField(slug_field="code", queryset=TagType.objects.none())
+    since = serializers.DateField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    disability_category = serializers.CharField(max_length=1, required=False, allow_blank=True, default="")
+    disability_grade = serializers.CharField(max_length=1, required=False, allow_blank=True, default="")
