@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import update_change_reason
@@ -50,6 +50,13 @@ def require(user: Any, perm: Perm, path: str | None = None) -> None:
         raise RuleError("forbidden", _("You do not have permission to do this here."))
 
 
+def _as(obj: Any, by: Any) -> Any:
+    """Name `by` as the author of the history row the next save writes (outside a request too)."""
+    if getattr(by, "pk", None):
+        obj._history_user = by
+    return obj
+
+
 def placement(*, community: Area, grid: Grid | None = None, micro_grid: MicroGrid | None = None) -> str:
     if micro_grid is not None:
         return micro_grid.path
@@ -69,7 +76,7 @@ def create_area(*, code: str, name: str, level: str, parent: Area | None, by: An
     area.full_name = f"{parent.full_name or parent.name}{name}" if parent and level != AreaLevel.DISTRICT else name
     if area.boundary:
         geo.to_shape(area.boundary)
-    area.save()
+    _as(area, by).save()
     return area
 
 
@@ -96,8 +103,10 @@ def create_grid(
         geo.check_boundary(boundary, parent=community.boundary,
                            siblings=_sibling_boundaries(community) if check_overlap else [])
     code = f"{community.code}{sequence:03d}"
-    return Grid.objects.create(code=code, name=name, community=community, path=f"{community.path}.{sequence:03d}",
-                               boundary=boundary, **extra)
+    grid = Grid(code=code, name=name, community=community, path=f"{community.path}.{sequence:03d}",
+                boundary=boundary, **extra)
+    _as(grid, by).save()
+    return grid
 
 
 @transaction.atomic
@@ -106,7 +115,7 @@ def change_grid_boundary(grid: Grid, *, boundary: dict[str, Any] | None, by: Any
     geo.check_boundary(boundary, parent=grid.community.boundary, siblings=_sibling_boundaries(grid.community, grid.pk))
     grid.boundary = boundary
     grid._change_reason = reason  # type: ignore[attr-defined]
-    grid.save()
+    _as(grid, by).save()
     return grid
 
 
@@ -118,8 +127,10 @@ def create_micro_grid(*, grid: Grid, sequence: int, name: str, boundary: dict[st
         geo.check_boundary(boundary, parent=grid.boundary, siblings=[
             b for b in MicroGrid.objects.filter(grid=grid).exclude(boundary=None).values_list("boundary", flat=True)
         ])
-    return MicroGrid.objects.create(code=f"{grid.code}{sequence:03d}", name=name, grid=grid,
-                                    path=f"{grid.path}.{sequence:03d}", boundary=boundary, **extra)
+    micro = MicroGrid(code=f"{grid.code}{sequence:03d}", name=name, grid=grid, path=f"{grid.path}.{sequence:03d}",
+                      boundary=boundary, **extra)
+    _as(micro, by).save()
+    return micro
 
 
 @transaction.atomic
@@ -137,8 +148,10 @@ def create_building(
         raise RuleError("too_many_buildings", _("The community has no building numbers left."))
     if micro_grid is not None and grid is None:
         grid = micro_grid.grid
-    return Building.objects.create(code=f"{community.code}{seq:05d}", name=name, address=address,
-                                   community=community, grid=grid, micro_grid=micro_grid, area_path=path, **extra)
+    building = Building(code=f"{community.code}{seq:05d}", name=name, address=address,
+                        community=community, grid=grid, micro_grid=micro_grid, area_path=path, **extra)
+    _as(building, by).save()
+    return building
 
 
 def get_or_create_dwelling(*, building: Building, unit: str, room: str, floor: int | None = None,
@@ -206,7 +219,7 @@ def register_resident(
     _apply(resident, cleaned.data)
     _check_unique_id(resident)
     resident._change_reason = reason or _("Registered")  # type: ignore[attr-defined]
-    resident.save()
+    _as(resident, by).save()
     return resident
 
 
@@ -222,7 +235,7 @@ def update_resident(resident: Resident, *, by: Any, fields: dict[str, Any], reas
     if changed:
         _check_unique_id(resident)
         resident._change_reason = reason  # type: ignore[attr-defined]
-        resident.save()
+        _as(resident, by).save()
     return changed
 
 
@@ -275,6 +288,7 @@ def record_life_event(
             resident.household = household
             resident.dwelling = dwelling or household.dwelling or resident.dwelling
         elif dwelling is not None:
+            require(by, Perm.CHANGE_REGISTRY, dwelling.area_path)
             resident.dwelling = dwelling
         if resident.dwelling is not None:
             b = resident.dwelling.building
@@ -284,7 +298,11 @@ def record_life_event(
     else:
         raise RuleError("invalid", _("Unknown life event."), fields={"kind": [_("Unknown.")]})
     resident._change_reason = str(LifeEventKind(kind).label)  # type: ignore[attr-defined]
-    resident.save()
+    _as(resident, by).save()
+    # Tag links carry the resident's path for scoping: they move with the resident.
+    ResidentTag.objects.filter(resident=resident).exclude(area_path=resident.area_path).update(
+        area_path=resident.area_path
+    )
     return _life_event(resident, kind=kind, date=date, by=by, detail=detail, note=note)
 
 
@@ -294,14 +312,18 @@ def add_tag(resident: Resident, *, tag: TagType, by: Any, since: dt.date | None 
     require(by, Perm.CHANGE_REGISTRY, resident.area_path)
     if tag.restricted:
         require(by, Perm.VIEW_KEY_POPULATIONS, resident.area_path)
-    link, created = ResidentTag.objects.get_or_create(
-        resident=resident, tag=tag,
-        defaults={"since": since, "note": note, "area_path": resident.area_path,
-                  "disability_category": disability_category, "disability_grade": disability_grade},
-    )
-    if not created and (note or since):
+    link = ResidentTag.objects.filter(resident=resident, tag=tag).first()
+    if link is None:
+        link = ResidentTag(resident=resident, tag=tag, since=since, note=note, area_path=resident.area_path,
+                           disability_category=disability_category, disability_grade=disability_grade)
+        try:
+            with transaction.atomic():
+                _as(link, by).save()
+        except IntegrityError:  # added at the same moment by someone else: theirs stands
+            link = ResidentTag.objects.get(resident=resident, tag=tag)
+    elif note or since:
         link.note, link.since = note or link.note, since or link.since
-        link.save()
+        _as(link, by).save()
     return link
 
 
@@ -313,7 +335,7 @@ def remove_tag(resident: Resident, *, tag: TagType, by: Any, reason: str = "") -
     link = ResidentTag.objects.filter(resident=resident, tag=tag).first()
     if link is not None:
         link._change_reason = reason  # type: ignore[attr-defined]
-        link.delete()  # the tag link's history row keeps that it existed and who removed it
+        _as(link, by).delete()  # the tag link's history row keeps that it existed and who removed it
 
 
 @transaction.atomic
@@ -324,8 +346,10 @@ def create_household(*, community: Area, number: str, by: Any, dwelling: Dwellin
     if Household.objects.filter(community=community, number=number).exists():
         raise RuleError("duplicate_household", _("This household number is already used in the community."),
                         fields={"number": [_("Already used.")]})
-    return Household.objects.create(community=community, number=number, dwelling=dwelling,
-                                    household_type=household_type, area_path=path)
+    household = Household(community=community, number=number, dwelling=dwelling,
+                          household_type=household_type, area_path=path)
+    _as(household, by).save()
+    return household
 
 
 @transaction.atomic
@@ -334,7 +358,7 @@ def set_household_head(household: Household, *, head: Resident, by: Any) -> None
     if head.household_id != household.pk:
         raise RuleError("not_a_member", _("The head must be a member of the household."))
     household.head = head
-    household.save(update_fields=["head", "updated_at"])
+    _as(household, by).save(update_fields=["head", "updated_at"])
     update_change_reason(household, _("Head of household changed"))
 
 
@@ -343,4 +367,4 @@ def dissolve_household(household: Household, *, by: Any) -> None:
     if household.members.filter(status=ResidentStatus.ACTIVE).exists():
         raise RuleError("has_members", _("Move the members out or to another household first."))
     household.status = HouseholdStatus.DISSOLVED
-    household.save(update_fields=["status", "updated_at"])
+    _as(household, by).save(update_fields=["status", "updated_at"])

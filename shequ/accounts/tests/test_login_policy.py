@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shequ.accounts import services
 from shequ.accounts.models import RoleAssignment, User
@@ -18,6 +19,13 @@ from shequ.core.errors import RuleError
 from shequ.testing import PASSWORD, County, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Assertions below read the English msgids; pages show the Chinese translations."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view, permission_classes
@@ -19,6 +20,13 @@ from rest_framework.test import APIRequestFactory
 from shequ.core.errors import RuleError
 
 factory = APIRequestFactory()
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Assertions below read the English msgids; pages show the Chinese translations."""
+    with translation.override("en"):
+        yield
 
 
 class ResidentInput(serializers.Serializer):

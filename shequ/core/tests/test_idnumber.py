@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
+from django.utils import translation
 from django.utils.functional import Promise
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,6 +15,13 @@ from shequ.core import idnumber
 from shequ.core.idnumber import PROVINCE_CODES, IdNumberError, check_character, make, parse
 
 TODAY = dt.date(2026, 5, 1)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Assertions below read the English msgids; pages show the Chinese translations."""
+    with translation.override("en"):
+        yield
 
 
 @st.composite
@@ -90,6 +99,19 @@ def test_error_messages_are_translatable() -> None:
         with pytest.raises(IdNumberError) as info:
             parse(bad, today=TODAY)
         assert isinstance(info.value.args[0], Promise), bad
+
+
+@pytest.mark.parametrize(
+    ("raw", "chinese"),
+    [("99072319800101123X", "省份"), ("330723199002301234", "出生日期"), ("123", "18")],
+)
+def test_error_messages_are_shown_in_chinese(raw: str, chinese: str) -> None:
+    with pytest.raises(IdNumberError) as info:
+        parse(raw, today=TODAY)
+    with translation.override("zh-hans"):
+        message = str(info.value)
+    assert chinese in message
+    assert "身份证" in message
 
 
 def test_lower_case_x_full_width_digits_and_spaces_are_normalised() -> None:
