@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .roles import ROLE_RANK, Role
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150,
+                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    password = forms.CharField(label=_("Password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label=_("Current password"), strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label=_("New password"), strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(label=_("New password again"), strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        value = self.cleaned_data["old_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError(_("The current password is wrong."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
+            self.add_error("new_password2", _("The two passwords differ."))
+        return data
+
+
+def role_choices(by: Any) -> list[tuple[str, Any]]:
+    """Roles an admin may hand out: those below their own best role (all for a superuser)."""
+    from .scope import assignments_of
+
+    best = -1 if by.is_superuser else min((ROLE_RANK[a.role] for a in assignments_of(by)), default=99)
+    return [(value, label) for value, label in Role.choices if ROLE_RANK[value] > best]
+
+
+class NodeChoiceMixin:
+    """A select of the areas and grids in the admin's scope, as "area:<pk>" / "grid:<pk>"."""
+
+    def setup_nodes(self, nodes: list[tuple[str, str]], roles: list[tuple[str, Any]]) -> None:
+        self.fields["role"].choices = [("", "---------"), *roles]  # type: ignore[attr-defined]
+        self.fields["node"].choices = [("", _("— none (system admin only) —")), *nodes]  # type: ignore[attr-defined]
+
+
+class UserCreateForm(NodeChoiceMixin, forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=64)
+    password = forms.CharField(label=_("Initial password"), strip=False, widget=forms.PasswordInput,
+                               help_text=_("At least 10 characters, not only digits; the user should change it."))
+    role = forms.ChoiceField(label=_("Role"))
+    node = forms.ChoiceField(label=_("Area or grid"), required=False)
+
+    def __init__(self, *args: Any, nodes: list[tuple[str, str]], roles: list[tuple[str, Any]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_nodes(nodes, roles)
+
+
+class AssignmentForm(NodeChoiceMixin, forms.Form):
+    role = forms.ChoiceField(label=_("Role"))
+    node = forms.ChoiceField(label=_("Area or grid"), required=False)
+
+    def __init__(self, *args: Any, nodes: list[tuple[str, str]], roles: list[tuple[str, Any]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_nodes(nodes, roles)
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+

@@ -1,0 +1,189 @@
+"""Forms of the registry pages. They only shape input; the rules live in services and validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core import codes
+from shequ.core.models import CodeTable
+
+from . import selectors
+from .models import (
+    AreaLevel,
+    DwellingUse,
+    HouseholdStatus,
+    HouseholdType,
+    LifeEventKind,
+    OrgKind,
+    ResidenceType,
+    ResidentStatus,
+)
+
+
+def _blank(label: Any = "") -> list[tuple[str, Any]]:
+    return [("", label)]
+
+
+class ResidentFilterForm(forms.Form):
+    """GET filters of the residents list; a bad value drops that filter instead of failing."""
+
+    q = forms.CharField(required=False, max_length=64)
+    community = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    grid = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    tag = forms.ChoiceField(required=False)
+    age = forms.ChoiceField(required=False)
+    residence_type = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False)
+
+    def __init__(self, data: Any, *, user: Any) -> None:
+        super().__init__(data)
+        communities = selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
+        grids = selectors.grids_visible_to(user).values_list("pk", "name")
+        tags = selectors.tag_types_visible_to(user).values_list("code", "name")
+        f = self.fields
+        f["community"].choices = _blank(_("All communities")) + list(communities)
+        f["grid"].choices = _blank(_("All grids")) + list(grids)
+        f["tag"].choices = _blank(_("All tags")) + list(tags)
+        f["age"].choices = _blank(_("All ages")) + [(k, _("%(band)s years") % {"band": k}) for k in selectors.AGE_BANDS]
+        f["residence_type"].choices = _blank(_("All residence types")) + list(ResidenceType.choices)
+        f["status"].choices = _blank(_("All statuses")) + list(ResidentStatus.choices)
+
+    def value(self, name: str) -> Any:
+        """The cleaned value, or None when missing or invalid."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        if name in self.errors:
+            return None
+        return self.cleaned_data.get(name) or None
+
+
+def _code_choices(table: CodeTable) -> list[tuple[str, str]]:
+    return [("", "—"), *codes.choices(table)]
+
+
+class ResidentEditForm(forms.Form):
+    """The resident's own fields. ID and phone numbers are never pre-filled: typing a new one
+    replaces it, leaving the box empty keeps the stored number."""
+
+    name = forms.CharField(label=_("Name"), max_length=64)
+    gender = forms.ChoiceField(label=_("Sex"), required=False)
+    birth_date = forms.DateField(label=_("Birth date"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), required=False)
+    political_status = forms.ChoiceField(label=_("Political status"), required=False)
+    education = forms.ChoiceField(label=_("Education"), required=False)
+    marital_status = forms.ChoiceField(label=_("Marital status"), required=False)
+    relation_to_head = forms.ChoiceField(label=_("Relation to head"), required=False)
+    residence_type = forms.ChoiceField(label=_("Residence type"), choices=ResidenceType.choices)
+    new_phone = forms.CharField(label=_("New phone number"), required=False, max_length=20,
+                                help_text=_("Leave empty to keep the current number."))
+    new_id_number = forms.CharField(label=_("New ID number"), required=False, max_length=32,
+                                    help_text=_("Leave empty to keep the current number."))
+    hukou_address = forms.CharField(label=_("Registered (hukou) address"), required=False, max_length=200)
+    workplace = forms.CharField(label=_("Workplace"), required=False, max_length=200)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_("Reason for the change"), max_length=200,
+                             help_text=_("Kept in the change history, e.g. 入户走访核实."))
+
+    CODED = {
+        "ethnicity": CodeTable.ETHNICITY, "political_status": CodeTable.POLITICAL_STATUS,
+        "education": CodeTable.EDUCATION, "marital_status": CodeTable.MARITAL_STATUS,
+        "relation_to_head": CodeTable.RELATIONSHIP,
+    }
+    PLAIN = ("name", "gender", "birth_date", "residence_type", "hukou_address", "workplace", "notes", *CODED)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["gender"].choices = _code_choices(CodeTable.SEX)
+        for name, table in self.CODED.items():
+            self.fields[name].choices = _code_choices(table)
+
+    @classmethod
+    def initial_for(cls, resident: Any) -> dict[str, Any]:
+        return {name: getattr(resident, name) for name in cls.PLAIN}
+
+    def changed_fields(self, resident: Any) -> dict[str, Any]:
+        """Only what differs, so history records exactly the fields the worker changed."""
+        data: dict[str, Any] = {}
+        for name in self.PLAIN:
+            value = self.cleaned_data.get(name)
+            current = getattr(resident, name)
+            if (value or None) != (current or None):
+                data[name] = "" if value is None else value
+        if self.cleaned_data.get("new_phone"):
+            data["phone"] = self.cleaned_data["new_phone"]
+        if self.cleaned_data.get("new_id_number"):
+            data["id_number"] = self.cleaned_data["new_id_number"]
+            data.setdefault("id_type", resident.id_type)
+        return data
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500,
+                             error_messages={"required": _("Say why you need to see the full numbers.")})
+
+
+class LifeEventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Event"), choices=LifeEventKind.choices)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    household_number = forms.CharField(label=_("New household number"), required=False, max_length=32,
+                                       help_text=_("For moving in or changing household."))
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate()
+
+
+class TagAddForm(forms.Form):
+    tag = forms.ChoiceField(label=_("Tag"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, tags: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].choices = [(t.code, t.name) for t in tags]
+
+
+class HouseholdFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=64)
+    community = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    household_type = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False)
+
+    def __init__(self, data: Any, *, user: Any) -> None:
+        super().__init__(data)
+        communities = selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
+        self.fields["community"].choices = _blank(_("All communities")) + list(communities)
+        self.fields["household_type"].choices = _blank(_("All types")) + list(HouseholdType.choices)
+        self.fields["status"].choices = _blank(_("All statuses")) + list(HouseholdStatus.choices)
+
+    value = ResidentFilterForm.value
+
+
+class BuildingFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=64)
+    community = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    grid = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data: Any, *, user: Any) -> None:
+        super().__init__(data)
+        communities = selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
+        grids = selectors.grids_visible_to(user).values_list("pk", "name")
+        self.fields["community"].choices = _blank(_("All communities")) + list(communities)
+        self.fields["grid"].choices = _blank(_("All grids")) + list(grids)
+
+    value = ResidentFilterForm.value
+
+
+class OrganizationFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=64)
+    kind = forms.ChoiceField(required=False, choices=_blank(_("All kinds")) + list(OrgKind.choices))
+
+    value = ResidentFilterForm.value
+
+
+USE_CSS = {value: f"use-{value}" for value in DwellingUse.values}

@@ -1,0 +1,62 @@
+"""Small helpers shared by the registry, user and audit pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from shequ.core.errors import RuleError
+
+PER_PAGE_CHOICES = (20, 50, 100)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def paginate(request: HttpRequest, qs: Any, *, default: int = 20) -> dict[str, Any]:
+    """Page `qs` by ?page= and ?per_page= (20/50/100); bad numbers fall back instead of failing."""
+    try:
+        per_page = int(request.GET.get("per_page", default))
+    except ValueError:
+        per_page = default
+    if per_page not in PER_PAGE_CHOICES:
+        per_page = default
+    paginator = Paginator(qs, per_page)
+    page: Page = paginator.get_page(request.GET.get("page"))
+    return {
+        "page_obj": page,
+        "object_list": page.object_list,
+        "per_page": per_page,
+        "per_page_choices": PER_PAGE_CHOICES,
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
+        "ellipsis": Paginator.ELLIPSIS,
+    }
+
+
+def rule_error_message(request: HttpRequest, exc: RuleError) -> None:
+    messages.error(request, str(exc.message))
+
+
+def add_rule_errors(form: Any, exc: RuleError, aliases: dict[str, str] | None = None) -> None:
+    """Put a RuleError on a form: field messages next to their fields, the message on top."""
+    placed = False
+    for name, errs in exc.fields.items():
+        name = (aliases or {}).get(name, name)
+        if name in form.fields:
+            for e in errs:
+                form.add_error(name, str(e))
+            placed = True
+    if not placed or not exc.fields:
+        form.add_error(None, str(exc.message))
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, require_https=request.is_secure()):
+        return nxt
+    return fallback

@@ -1,0 +1,342 @@
+"""Residents and households: lists with search and filters, the resident's tabs, edits and reveals.
+
+Reads go through `selectors` (scoped, 404 outside the scope), writes through `services`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.accounts.decorators import perm_required
+from shequ.accounts.roles import Perm
+from shequ.core import codes
+from shequ.core.errors import RuleError
+from shequ.core.models import CodeTable
+
+from .. import selectors, services
+from ..forms import (
+    HouseholdFilterForm,
+    LifeEventForm,
+    ResidentEditForm,
+    ResidentFilterForm,
+    RevealForm,
+    TagAddForm,
+)
+from ..models import Household, Resident, ResidentStatus
+from .common import add_rule_errors, is_htmx, paginate
+
+# --- residents list -----------------------------------------------------------------------------
+
+
+def filtered_residents(request: HttpRequest) -> tuple[QuerySet[Resident], ResidentFilterForm]:
+    """The residents list's query from its GET parameters; the export uses the same one."""
+    user = request.user
+    form = ResidentFilterForm(request.GET, user=user)
+    qs = selectors.residents_visible_to(user)
+    qs = selectors.search_residents(qs, form.value("q") or "")
+    if community := form.value("community"):
+        qs = qs.filter(community_id=community)
+    if grid := form.value("grid"):
+        qs = qs.filter(grid_id=grid)
+    if tag := form.value("tag"):
+        # Through the visible tag links, so a restricted tag never filters outside its own scope.
+        qs = qs.filter(pk__in=selectors.resident_tags_visible_to(user).filter(tag__code=tag).values("resident_id"))
+    if age := form.value("age"):
+        qs = selectors.filter_by_age_band(qs, age)
+    if residence_type := form.value("residence_type"):
+        qs = qs.filter(residence_type=residence_type)
+    if status := form.value("status"):
+        qs = qs.filter(status=status)
+    return qs, form
+
+
+@perm_required(Perm.VIEW_RESIDENTS)
+def resident_list(request: HttpRequest) -> HttpResponse:
+    qs, form = filtered_residents(request)
+    ctx = {"form": form, "can_export": selectors.can(request.user, Perm.EXPORT_REGISTRY), **paginate(request, qs)}
+    if is_htmx(request):
+        return render(request, "registry/residents/_table.html", ctx)
+    return render(request, "registry/residents/list.html", ctx)
+
+
+def _export(request: HttpRequest, name: str, qs: QuerySet[Any], fallback: str) -> HttpResponse:
+    try:
+        from shequ.registry import exports
+    except ImportError:  # the export module lands with the import/export work
+        messages.error(request, _("Export is not available yet."))
+        return redirect(fallback)
+    try:
+        response: HttpResponse = getattr(exports, name)(request.user, qs)
+    except RuleError as exc:
+        messages.error(request, str(exc.message))
+        return redirect(fallback)
+    return response
+
+
+@perm_required(Perm.EXPORT_REGISTRY)
+def resident_export(request: HttpRequest) -> HttpResponse:
+    qs, _form = filtered_residents(request)
+    return _export(request, "residents_xlsx", qs, reverse("registry:residents"))
+
+
+# --- resident detail ----------------------------------------------------------------------------
+
+TABS = ("info", "family", "housing", "tags", "history", "events")
+
+# Fields whose history shows an internal value; shown through their labels instead.
+HISTORY_EXCLUDED = ["id_number_cipher", "id_number_digest", "phone_cipher", "phone_digest", "created_at",
+                    "updated_at", "area_path"]
+HISTORY_FK = {"community", "grid", "micro_grid", "household", "dwelling"}
+
+
+def _display(resident_model: type[Resident], field: str, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    if field in ResidentEditForm.CODED:
+        return codes.label(ResidentEditForm.CODED[field], value)
+    if field == "gender":
+        return codes.label(CodeTable.SEX, value)
+    model_field = resident_model._meta.get_field(field)
+    if getattr(model_field, "choices", None):
+        return str(dict(model_field.choices).get(value, value))
+    if field in HISTORY_FK:
+        return f"#{value}"
+    return str(value)
+
+
+def history_entries(resident: Resident, limit: int = 50) -> list[dict[str, Any]]:
+    """Who changed what when and why, newest first, each compared with the version before it."""
+    records = list(resident.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit + 1])
+    entries = []
+    for i, record in enumerate(records[:limit]):
+        previous = records[i + 1] if i + 1 < len(records) else None
+        changes = []
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous, excluded_fields=HISTORY_EXCLUDED)
+            for change in delta.changes:
+                label = str(Resident._meta.get_field(change.field).verbose_name)
+                changes.append({"field": label, "old": _display(Resident, change.field, change.old),
+                                "new": _display(Resident, change.field, change.new)})
+        entries.append({"record": record, "changes": changes, "created": record.history_type == "+"})
+    return entries
+
+
+def _info_rows(r: Resident) -> list[tuple[str, str]]:
+    def label(field: str) -> str:
+        return str(Resident._meta.get_field(field).verbose_name)
+
+    return [
+        (label("name"), r.name),
+        (label("gender"), codes.label(CodeTable.SEX, r.gender) or "—"),
+        (label("birth_date"), f"{r.birth_date:%Y-%m-%d}（{r.age}）" if r.birth_date else "—"),
+        (label("ethnicity"), codes.label(CodeTable.ETHNICITY, r.ethnicity) or "—"),
+        (label("political_status"), codes.label(CodeTable.POLITICAL_STATUS, r.political_status) or "—"),
+        (label("education"), codes.label(CodeTable.EDUCATION, r.education) or "—"),
+        (label("marital_status"), codes.label(CodeTable.MARITAL_STATUS, r.marital_status) or "—"),
+        (label("residence_type"), r.get_residence_type_display()),
+        (label("id_type"), r.get_id_type_display()),
+        (label("status"), r.get_status_display()),
+        (label("community"), r.community.name),
+        (label("grid"), r.grid.name if r.grid else "—"),
+        (label("micro_grid"), r.micro_grid.name if r.micro_grid else "—"),
+        (label("workplace"), r.workplace or "—"),
+        (label("hukou_address"), r.hukou_address or "—"),
+    ]
+
+
+def _detail_context(request: HttpRequest, resident: Resident, *, tab: str = "info", **extra: Any) -> dict[str, Any]:
+    user = request.user
+    members: list[Resident] = []
+    if resident.household_id:
+        members = list(selectors.residents_visible_to(user, with_tags=False).filter(household_id=resident.household_id)
+                       .order_by("relation_to_head", "birth_date"))
+        for m in members:
+            m.relation_label = codes.label(CodeTable.RELATIONSHIP, m.relation_to_head)  # type: ignore[attr-defined]
+    visible_tags = getattr(resident, "visible_tags", [])
+    can_change = selectors.can(user, Perm.CHANGE_REGISTRY, resident)
+    ctx = {
+        "resident": resident,
+        "tab": tab if tab in TABS else "info",
+        "info_rows": _info_rows(resident),
+        "relation_label": codes.label(CodeTable.RELATIONSHIP, resident.relation_to_head),
+        "members": members,
+        "visible_tags": visible_tags,
+        "history": history_entries(resident),
+        "events": list(selectors.life_events_visible_to(user).filter(resident=resident)),
+        "can_change": can_change,
+        "can_reveal": selectors.can(user, Perm.REVEAL_PII, resident) and bool(
+            resident.id_number_cipher or resident.phone_cipher),
+        "reveal_form": RevealForm(),
+        "event_form": LifeEventForm(),
+        "tag_form": TagAddForm(tags=selectors.tag_types_visible_to(user).exclude(
+            pk__in=[link.tag_id for link in visible_tags])) if can_change else None,
+        "reveal_seconds": settings.SHEQU_REVEAL_SECONDS,
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@perm_required(Perm.VIEW_RESIDENTS)
+def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = selectors.resident_get_for(request.user, pk)
+    return render(request, "registry/residents/detail.html",
+                  _detail_context(request, resident, tab=request.GET.get("tab", "info")))
+
+
+@perm_required(Perm.VIEW_RESIDENTS)
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = selectors.resident_get_for(request.user, pk)
+    if not selectors.can(request.user, Perm.CHANGE_REGISTRY, resident):
+        messages.error(request, _("You do not have permission to do this here."))
+        return redirect("registry:resident_detail", pk=resident.pk)
+    form = ResidentEditForm(request.POST or None, initial=ResidentEditForm.initial_for(resident))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_resident(resident, by=request.user, fields=form.changed_fields(resident),
+                                               reason=form.cleaned_data["reason"])
+        except RuleError as exc:
+            add_rule_errors(form, exc, aliases={"phone": "new_phone", "id_number": "new_id_number"})
+        else:
+            if changed:
+                messages.success(request, _("Saved: %(n)d field(s) changed.") % {"n": len(changed)})
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect(reverse("registry:resident_detail", args=[resident.pk]) + "?tab=history")
+    return render(request, "registry/residents/edit.html", {"resident": resident, "form": form})
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@perm_required(Perm.REVEAL_PII)
+@require_POST
+def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Full numbers for a stated reason; audited by the service, shown for a limited time."""
+    resident = selectors.resident_get_for(request.user, pk)
+    form = RevealForm(request.POST)
+    numbers: dict[str, str] | None = None
+    if form.is_valid():
+        try:
+            numbers = services.reveal_pii(resident, by=request.user, reason=form.cleaned_data["reason"],
+                                          ip_address=_client_ip(request))
+        except RuleError as exc:
+            add_rule_errors(form, exc)
+    ctx = {"resident": resident, "numbers": numbers, "reveal_form": form, "can_reveal": True,
+           "reveal_seconds": settings.SHEQU_REVEAL_SECONDS}
+    if is_htmx(request):
+        return render(request, "registry/residents/_pii.html", ctx)
+    if numbers is None:
+        for e in form.errors.get("reason", []) + form.non_field_errors():
+            messages.error(request, e)
+        return redirect("registry:resident_detail", pk=resident.pk)
+    return render(request, "registry/residents/detail.html",
+                  _detail_context(request, resident, numbers=numbers, reveal_form=form))
+
+
+@perm_required(Perm.CHANGE_REGISTRY)
+@require_POST
+def resident_tags(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    resident = selectors.resident_get_for(user, pk)
+    tags = selectors.tag_types_visible_to(user)
+    try:
+        if request.POST.get("remove"):
+            tag = tags.filter(code=request.POST["remove"]).first()
+            if tag is None:
+                raise RuleError("invalid", _("Unknown tag."))
+            services.remove_tag(resident, tag=tag, by=user, reason=_("Removed on the resident page"))
+            messages.success(request, _("Tag %(name)s removed.") % {"name": tag.name})
+        else:
+            form = TagAddForm(request.POST, tags=tags)
+            if not form.is_valid():
+                raise RuleError("invalid", _("Choose a tag."))
+            tag = tags.get(code=form.cleaned_data["tag"])
+            services.add_tag(resident, tag=tag, by=user, note=form.cleaned_data["note"])
+            messages.success(request, _("Tag %(name)s added.") % {"name": tag.name})
+    except RuleError as exc:
+        messages.error(request, str(exc.message))
+    return redirect(reverse("registry:resident_detail", args=[resident.pk]) + "?tab=tags")
+
+
+@perm_required(Perm.CHANGE_REGISTRY)
+@require_POST
+def resident_event(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    resident = selectors.resident_get_for(user, pk)
+    form = LifeEventForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            household = None
+            if data["household_number"]:
+                household = selectors.households_visible_to(user).filter(number=data["household_number"]).first()
+                if household is None:
+                    raise RuleError("unknown_household", _("No household with this number in your area."),
+                                    fields={"household_number": [_("Not found.")]})
+            services.record_life_event(resident, kind=data["kind"], date=data["date"], by=user, note=data["note"],
+                                       household=household)
+        except RuleError as exc:
+            add_rule_errors(form, exc, aliases={"household": "household_number"})
+        else:
+            messages.success(request, _("Life event recorded."))
+            return redirect(reverse("registry:resident_detail", args=[resident.pk]) + "?tab=events")
+    resident = selectors.resident_get_for(user, pk)
+    return render(request, "registry/residents/detail.html",
+                  _detail_context(request, resident, tab="events", event_form=form), status=400)
+
+
+# --- households ---------------------------------------------------------------------------------
+
+
+def filtered_households(request: HttpRequest) -> tuple[QuerySet[Household], HouseholdFilterForm]:
+    form = HouseholdFilterForm(request.GET, user=request.user)
+    qs = selectors.households_visible_to(request.user)
+    if q := form.value("q"):
+        qs = qs.filter(Q(number__icontains=q) | Q(head__name__contains=q)
+                       | Q(dwelling__building__address__contains=q) | Q(dwelling__building__estate__contains=q))
+    if community := form.value("community"):
+        qs = qs.filter(community_id=community)
+    if household_type := form.value("household_type"):
+        qs = qs.filter(household_type=household_type)
+    if status := form.value("status"):
+        qs = qs.filter(status=status)
+    return qs, form
+
+
+@perm_required(Perm.VIEW_RESIDENTS)
+def household_list(request: HttpRequest) -> HttpResponse:
+    qs, form = filtered_households(request)
+    qs = qs.annotate(n_members=Count("members", filter=Q(members__status=ResidentStatus.ACTIVE)))
+    ctx = {"form": form, "can_export": selectors.can(request.user, Perm.EXPORT_REGISTRY), **paginate(request, qs)}
+    if is_htmx(request):
+        return render(request, "registry/households/_table.html", ctx)
+    return render(request, "registry/households/list.html", ctx)
+
+
+@perm_required(Perm.EXPORT_REGISTRY)
+def household_export(request: HttpRequest) -> HttpResponse:
+    qs, _form = filtered_households(request)
+    return _export(request, "households_xlsx", qs, reverse("registry:households"))
+
+
+@perm_required(Perm.VIEW_RESIDENTS)
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    household = selectors.household_get_for(user, pk)
+    members = list(selectors.residents_visible_to(user).filter(household=household)
+                   .order_by("relation_to_head", "birth_date"))
+    for m in members:
+        m.relation_label = codes.label(CodeTable.RELATIONSHIP, m.relation_to_head)  # type: ignore[attr-defined]
+    history = list(household.history.select_related("history_user").order_by("-history_date", "-history_id")[:30])
+    return render(request, "registry/households/detail.html",
+                  {"household": household, "members": members, "history": history})
