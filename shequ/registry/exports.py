@@ -117,17 +117,29 @@ def _counted(rows: Iterable[Sequence[Any]], counter: list[int]) -> Iterator[Sequ
         yield row
 
 
+def _describe(queryset: QuerySet[Any]) -> dict[str, Any]:
+    """Without explicit filters, the audit keeps the query's WHERE clause (digests, never numbers)."""
+    try:
+        sql = str(queryset.query)
+    except Exception:  # an always-empty query (no scope) has no SQL
+        return {}
+    _, _, where = sql.partition(" WHERE ")
+    return {"where": _LONG_DIGITS.sub("…", where.split(" ORDER BY ")[0])[:2000]} if where else {}
+
+
 def _export(
     user: Any,
     action: str,
     filename: str,
     headers: Sequence[str],
+    queryset: QuerySet[Any],
     rows: Iterable[Sequence[Any]],
     filters: dict[str, Any] | None,
 ) -> HttpResponse:
     counter = [0]
     response = xlsx_response(filename, headers, _counted(rows, counter), title=filename)
-    record_event(actor=user, action=action, extra={"rows": counter[0], "filters": _safe_filters(filters)})
+    described = _safe_filters(filters) if filters is not None else _describe(queryset)
+    record_event(actor=user, action=action, extra={"rows": counter[0], "filters": described})
     return response
 
 
@@ -191,7 +203,7 @@ def residents_xlsx(
                 r.notes,
             )
 
-    return _export(user, "resident:export", "居民名单", RESIDENT_HEADERS, rows(), filters)
+    return _export(user, "resident:export", "居民名单", RESIDENT_HEADERS, queryset, rows(), filters)
 
 
 def households_xlsx(
@@ -225,7 +237,7 @@ def households_xlsx(
                 h.get_status_display(),
             )
 
-    return _export(user, "household:export", "户籍名单", HOUSEHOLD_HEADERS, rows(), filters)
+    return _export(user, "household:export", "户籍名单", HOUSEHOLD_HEADERS, queryset, rows(), filters)
 
 
 def buildings_xlsx(
@@ -263,4 +275,4 @@ def buildings_xlsx(
                 b.resident_count,
             )
 
-    return _export(user, "building:export", "楼栋名单", BUILDING_HEADERS, rows(), filters)
+    return _export(user, "building:export", "楼栋名单", BUILDING_HEADERS, queryset, rows(), filters)

@@ -809,6 +809,7 @@ def run_job(job: ImportJob) -> ImportResult | None:
         job.status = ImportStatus.FAILED
         job.message = str(getattr(exc, "message", exc))
         job.finished_at = timezone.now()
+        _drop_file(job)
         job.save()
         return None
     except Exception:
@@ -831,8 +832,25 @@ def run_job(job: ImportJob) -> ImportResult | None:
     if result.ignored_columns:
         job.message = "已忽略的列：" + "、".join(result.ignored_columns)
     job.finished_at = timezone.now()
+    if not job.dry_run:
+        _drop_file(job)
     job.save()
     return result
+
+
+def _drop_file(job: ImportJob) -> None:
+    """The upload holds ID and phone numbers in plaintext: once imported, it is not kept (PIPL).
+
+    A check-only run keeps it, so the same file can then be imported for real.
+    """
+    if (
+        job.file
+        and not ImportJob.objects.filter(file=job.file.name)
+        .exclude(pk=job.pk)
+        .filter(status__in=[ImportStatus.PENDING, ImportStatus.RUNNING])
+        .exists()
+    ):
+        job.file.delete(save=False)
 
 
 # --- files for people -------------------------------------------------------------------------

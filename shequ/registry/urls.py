@@ -31,4 +31,14 @@ urlpatterns += [
 ]
 
 # --- import and export (views/imports.py) ---
-urlpatterns += []
+from .views import imports as import_views  # noqa: E402
+
+urlpatterns += [
+    path("import/", import_views.import_start, name="import_start"),
+    path("import/history/", import_views.import_list, name="import_list"),
+    path("import/template.xlsx", import_views.import_template, name="import_template"),
+    path("import/<int:pk>/", import_views.import_job, name="import_job"),
+    path("import/<int:pk>/mapping/", import_views.import_mapping, name="import_mapping"),
+    path("import/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
+    path("import/<int:pk>/errors.xlsx", import_views.import_errors, name="import_errors"),
+]

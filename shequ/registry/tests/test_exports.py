@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from shequ.accounts import roles
+from shequ.accounts import scope as scope_module
 from shequ.audit.models import AuditEvent
 from shequ.core.errors import RuleError
 from shequ.registry import pii
@@ -62,29 +64,21 @@ def test_resident_export_leaves_out_rows_outside_the_export_scope(county: County
     assert "王芳" not in {r["姓名"] for r in rows} and "刘洋" not in {r["姓名"] for r in rows}
 
 
-def test_restricted_tags_only_for_those_who_see_key_populations(county: County, settings: Any) -> None:
+def test_restricted_tags_only_for_those_who_see_key_populations(county: County, monkeypatch: Any) -> None:
     head = make_user("community_head", county.community_a1)
     rows = sheet(residents_xlsx(head, residents_visible_to(head)))
     assert next(r for r in rows if r["姓名"] == "张伟")["标签"] == "独居老人、低保对象"
+    assert TagType.objects.get(code="dibao").restricted
 
-    # A role that exports but may not see key populations sees only the open tags.
-    from shequ.accounts import roles
-
+    # A role that may export but not see key populations gets only the open tags.
     narrowed = dict(roles.ROLE_PERMISSIONS)
-    narrowed["community_worker"] = roles.ROLE_PERMISSIONS["community_worker"] - {
+    narrowed[roles.Role.COMMUNITY_WORKER] = narrowed[roles.Role.COMMUNITY_WORKER] - {
         roles.Perm.VIEW_KEY_POPULATIONS
     }
+    monkeypatch.setattr(scope_module, "ROLE_PERMISSIONS", narrowed)
     worker = make_user("community_worker", county.community_a1)
-    import shequ.accounts.scope as scope_module
-
-    original = scope_module.ROLE_PERMISSIONS
-    scope_module.ROLE_PERMISSIONS = narrowed
-    try:
-        rows = sheet(residents_xlsx(worker, Resident.objects.all()))
-    finally:
-        scope_module.ROLE_PERMISSIONS = original
+    rows = sheet(residents_xlsx(worker, Resident.objects.all()))
     assert next(r for r in rows if r["姓名"] == "张伟")["标签"] == "独居老人"
-    assert TagType.objects.get(code="dibao").restricted
 
 
 def test_export_is_audited_with_row_count_and_filters(county: County) -> None:
@@ -150,3 +144,11 @@ def test_household_and_building_exports(county: County, django_assert_max_num_qu
     assert xinan["房屋数"] == 1 and xinan["在住人数"] == 4
     assert AuditEvent.objects.filter(action="household:export", extra__rows=2).exists()
     assert AuditEvent.objects.filter(action="building:export", extra__rows=2).exists()
+
+
+def test_export_without_explicit_filters_audits_the_query(county: County) -> None:
+    worker = make_user("community_worker", county.community_a1)
+    rows = sheet(residents_xlsx(worker, residents_visible_to(worker).filter(name__contains="张")))
+    assert [r["姓名"] for r in rows] == ["张伟"]
+    event = AuditEvent.objects.get(action="resident:export")
+    assert event.extra["rows"] == 1 and "张" in event.extra["filters"]["where"]

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
@@ -18,8 +20,8 @@ from shequ.audit.models import AuditEvent
 from shequ.core.idnumber import make as make_id
 from shequ.registry import pii
 from shequ.registry.imports import error_report, match_header, read_headers, run_import, template_bytes
-from shequ.registry.models import Building, Dwelling, Household, Resident
-from shequ.testing import County, make_user
+from shequ.registry.models import Building, Dwelling, Household, ImportJob, ImportStatus, Resident
+from shequ.testing import PASSWORD, County, make_user
 
 HEADERS = [
     "姓名",
@@ -528,3 +530,203 @@ def test_command_fails_when_the_file_cannot_be_read(
         path.write_bytes(content)
     with pytest.raises(CommandError):
         call_command("import_residents", str(path), stdout=io.StringIO())
+
+
+# --- the pages ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def logged_in(user: Any) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def upload(client: Client, path: Path, **extra: Any) -> Any:
+    with path.open("rb") as fh:
+        return client.post(reverse("registry:import_start"), {"file": fh, **extra})
+
+
+def test_page_flow_upload_progress_and_error_report(
+    county: County, tmp_path: Path, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    head = make_user("community_head", county.community_a1)
+    client = logged_in(head)
+    assert client.get(reverse("registry:import_start")).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, write_xlsx(tmp_path / "社区名单.xlsx", dirty_rows(county)))
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "registry:import_job", args=[job.pk]
+    )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.message
+    assert (job.created, job.updated, job.unchanged, job.failed) == (5, 1, 1, 7)
+    assert job.processed_rows == job.total_rows == 14 and job.percent == 100
+    assert job.created_by == head and job.original_name == "社区名单.xlsx"
+    assert not job.file  # the upload with its plaintext numbers is not kept once imported
+
+    page = client.get(reverse("registry:import_job", args=[job.pk]))
+    assert page.status_code == 200
+    assert b'data-count="created">5<' in page.content
+    progress = client.get(reverse("registry:import_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert progress.status_code == 200
+    assert b"hx-trigger" not in progress.content  # finished: polling stops
+    assert reverse("registry:import_errors", args=[job.pk]).encode() in progress.content
+
+    report = client.get(reverse("registry:import_errors", args=[job.pk]))
+    assert report["Content-Type"].startswith("application/vnd.openxmlformats")
+    (tmp_path / "report.xlsx").write_bytes(report.content)
+    assert read_report(tmp_path / "report.xlsx")[1:] == expected_errors(county)
+
+    listing = client.get(reverse("registry:import_list"))
+    assert listing.status_code == 200 and "社区名单.xlsx" in listing.content.decode()
+    assert AuditEvent.objects.filter(action="resident:import", actor=head).count() == 1
+
+
+def test_progress_partial_polls_while_the_job_runs(county: County, media: Path) -> None:
+    head = make_user("community_head", county.community_a1)
+    job = ImportJob.objects.create(
+        created_by=head,
+        original_name="x.xlsx",
+        file="imports/x.xlsx",
+        status=ImportStatus.RUNNING,
+        total_rows=200,
+        processed_rows=50,
+        created=40,
+    )
+    response = logged_in(head).get(reverse("registry:import_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert 'hx-trigger="every 1s"' in body and reverse("registry:import_progress", args=[job.pk]) in body
+    assert 'value="25"' in body and 'data-count="created">40<' in body
+
+
+def test_page_mapping_step_for_unknown_headers(
+    county: County, tmp_path: Path, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    worker = make_user("community_worker", county.community_a1)
+    client = logged_in(worker)
+    headers = ["姓名", "身份证号", "网格编码", "住址编号", "居民手机", "无关列"]
+    number = make_id("330723", dt.date(1985, 4, 3), 61)
+    source = write_xlsx(
+        tmp_path / "m.xlsx",
+        [["许仙", number, county.grid_a1_1.code, "H777", "13600000061", "x"]],
+        headers=headers,
+    )
+    response = upload(client, source)
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("registry:import_mapping", args=[job.pk])
+
+    page = client.get(response["Location"])
+    body = page.content.decode()
+    assert "住址编号" in body and "居民手机" in body and "无关列" in body
+    assert job.status == ImportStatus.PENDING
+
+    # The same field twice is refused.
+    refused = client.post(response["Location"], {"col_0": "household_number", "col_1": "name", "col_2": ""})
+    assert refused.status_code == 200 and ImportJob.objects.get().status == ImportStatus.PENDING
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(response["Location"], {"col_0": "household_number", "col_1": "phone", "col_2": ""})
+    assert done["Location"] == reverse("registry:import_job", args=[job.pk])
+    job.refresh_from_db()
+    assert job.mapping == {"住址编号": "household_number", "居民手机": "phone", "无关列": ""}
+    assert (job.status, job.created, job.failed) == (ImportStatus.DONE, 1, 0)
+    resident = Resident.objects.get(id_number_digest=pii.id_digest(number))
+    assert resident.household.number == "H777" and pii.plaintext_phone(resident) == "13600000061"
+
+
+def test_page_dry_run_then_import_for_real(
+    county: County, tmp_path: Path, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    head = make_user("community_head", county.community_a1)
+    client = logged_in(head)
+    before = Resident.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, write_xlsx(tmp_path / "d.xlsx", dirty_rows(county)), dry_run="on")
+    check = ImportJob.objects.get()
+    assert (check.status, check.dry_run, check.created, check.failed) == (ImportStatus.DONE, True, 5, 7)
+    assert Resident.objects.count() == before
+    job_url = reverse("registry:import_job", args=[check.pk])
+    assert (
+        f'method="post" action="{job_url}"' in client.get(job_url).content.decode()
+    )  # "import this file now"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("registry:import_job", args=[check.pk]))
+    real = ImportJob.objects.exclude(pk=check.pk).get()
+    assert response["Location"] == reverse("registry:import_job", args=[real.pk])
+    real.refresh_from_db()
+    assert (real.status, real.dry_run, real.created, real.failed) == (ImportStatus.DONE, False, 5, 7)
+    assert Resident.objects.count() == before + 5
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "msgid"),
+    [
+        ("residents.pdf", b"%PDF-1.4", "Only .xlsx and .csv files can be imported."),
+        ("empty.xlsx", b"", "The submitted file is empty."),  # Django's own check
+        (
+            "big.csv",
+            b"x" * (2 * 1024 * 1024 + 1),
+            "The file is too large (at most %(mb)d MB). Split it into several files.",
+        ),
+        ("corrupt.xlsx", b"PK\x03\x04 broken", None),
+    ],
+)
+def test_bad_uploads_get_a_message_not_a_500(
+    county: County, tmp_path: Path, media: Path, settings: Any, name: str, content: bytes, msgid: str | None
+) -> None:
+    settings.SHEQU_IMPORT_MAX_MB = 2
+    client = logged_in(make_user("community_head", county.community_a1))
+    path = tmp_path / name
+    path.write_bytes(content)
+    response = upload(client, path)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'class="errorlist' in body
+    if msgid is None:
+        assert "无法打开 Excel 文件" in body
+        assert ImportJob.objects.get().status == ImportStatus.FAILED
+    else:
+        with translation.override("zh-hans"):
+            expected = gettext(msgid) % {"mb": 2} if "%(mb)d" in msgid else gettext(msgid)
+        assert expected in body
+        assert not ImportJob.objects.exists()
+
+
+def test_template_download(county: County) -> None:
+    response = logged_in(make_user("community_head", county.community_a1)).get(
+        reverse("registry:import_template")
+    )
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(response.content))
+    assert wb["导入模板"]["A1"].value == "姓名"
+
+
+def test_import_pages_are_forbidden_without_the_import_permission(county: County, media: Path) -> None:
+    leader = make_user("building_leader", county.grid_a1_1)
+    head = make_user("community_head", county.community_a1)
+    job = ImportJob.objects.create(created_by=head, original_name="x.xlsx", file="imports/x.xlsx")
+    client = logged_in(leader)
+    for name, args in [
+        ("import_start", []),
+        ("import_list", []),
+        ("import_template", []),
+        ("import_job", [job.pk]),
+        ("import_mapping", [job.pk]),
+        ("import_progress", [job.pk]),
+        ("import_errors", [job.pk]),
+    ]:
+        assert client.get(reverse(f"registry:{name}", args=args)).status_code == 403, name
+    # Another importer cannot see someone else's job.
+    other = logged_in(make_user("community_worker", county.community_a1))
+    assert other.get(reverse("registry:import_job", args=[job.pk])).status_code == 404
+    # Anonymous users are sent to log in.
+    assert Client().get(reverse("registry:import_start")).status_code == 302

@@ -1,0 +1,255 @@
+"""Resident import pages: upload → map unknown columns → progress → error report; the template.
+
+The work itself is `registry.imports`, run in the background by `tasks.run_import_job`, which the
+page enqueues once the job row is committed. Only users with import_registry somewhere get in;
+which grids they may import into is checked row by row by the import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import scope_for
+from shequ.core.excel import xlsx_response
+
+from .. import imports, selectors
+from ..models import ImportJob, ImportStatus
+from ..tasks import run_import_job
+
+ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def importer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not selectors.can(request.user, Perm.IMPORT_REGISTRY):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _max_bytes() -> int:
+    return int(getattr(settings, "SHEQU_IMPORT_MAX_MB", 20)) * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
+    dry_run = forms.BooleanField(
+        label=_("Check only (store nothing)"),
+        required=False,
+        help_text=_("Every row is checked and the errors are listed, but nothing is saved."),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
+            raise forms.ValidationError(_("Only .xlsx and .csv files can be imported."))
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        if upload.size > _max_bytes():
+            raise forms.ValidationError(
+                _("The file is too large (at most %(mb)d MB). Split it into several files.")
+                % {"mb": _max_bytes() // (1024 * 1024)}
+            )
+        return upload
+
+
+class MappingForm(forms.Form):
+    """One choice per unknown column: a field of the import, or ignore the column."""
+
+    def __init__(self, *args: Any, unknown: list[str], known: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unknown = unknown
+        self.known = known  # field key → the header that already provides it
+        choices = [(imports.IGNORE, _("— ignore this column —"))] + [
+            (c.key, c.header) for c in imports.COLUMNS
+        ]
+        for index, header in enumerate(unknown):
+            self.fields[f"col_{index}"] = forms.ChoiceField(label=header, choices=choices, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        taken = dict(self.known)
+        for index, header in enumerate(self.unknown):
+            key = data.get(f"col_{index}") or ""
+            if not key:
+                continue
+            if key in taken:
+                self.add_error(
+                    f"col_{index}",
+                    _("Column “%(other)s” already provides this field.") % {"other": taken[key]},
+                )
+            else:
+                taken[key] = header
+        return data
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            header: self.cleaned_data.get(f"col_{i}") or imports.IGNORE
+            for i, header in enumerate(self.unknown)
+        }
+
+
+def _jobs_for(request: HttpRequest) -> QuerySet[ImportJob]:
+    jobs = ImportJob.objects.select_related("created_by")
+    if scope_for(request.user, Perm.IMPORT_REGISTRY).everything:
+        return jobs
+    return jobs.filter(created_by=request.user)
+
+
+def _job_for(request: HttpRequest, pk: int) -> ImportJob:
+    job = _jobs_for(request).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def _enqueue(job: ImportJob) -> None:
+    job_id = job.pk
+    transaction.on_commit(lambda: run_import_job.enqueue(job_id))
+
+
+@importer_required
+@require_http_methods(["GET", "POST"])
+def import_start(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = ImportJob(
+            created_by=request.user,
+            original_name=Path(upload.name).name[:200],
+            dry_run=form.cleaned_data["dry_run"],
+        )
+        job.file.save(Path(upload.name).name, upload, save=False)
+        job.save()
+        try:
+            headers = imports.read_headers(job.file.path, filename=job.original_name)
+        except imports.UnreadableFile as exc:
+            job.status = ImportStatus.FAILED
+            job.message = str(exc)
+            job.file.delete(save=False)
+            job.save()
+            form.add_error("file", str(exc))
+        else:
+            if imports.unknown_headers(headers):
+                return redirect("registry:import_mapping", pk=job.pk)
+            _enqueue(job)
+            return redirect("registry:import_job", pk=job.pk)
+    recent = _jobs_for(request)[:5]
+    return render(
+        request,
+        "registry/import_start.html",
+        {"form": form, "recent": recent, "max_mb": _max_bytes() // (1024 * 1024)},
+    )
+
+
+@importer_required
+@require_http_methods(["GET", "POST"])
+def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    if job.status != ImportStatus.PENDING or not job.file:
+        return redirect("registry:import_job", pk=job.pk)
+    try:
+        headers = imports.read_headers(job.file.path, filename=job.original_name)
+    except (
+        imports.UnreadableFile
+    ) as exc:  # the file changed under us, or the mapping found another header row
+        job.status, job.message = ImportStatus.FAILED, str(exc)
+        job.save(update_fields=["status", "message", "updated_at"])
+        return redirect("registry:import_job", pk=job.pk)
+    unknown = imports.unknown_headers(headers)
+    known = {}
+    for header in headers:
+        key = imports.match_header(header)
+        if key and key not in known:
+            known[key] = header
+    form = MappingForm(request.POST or None, unknown=unknown, known=known)
+    if request.method == "POST" and form.is_valid():
+        job.mapping = form.mapping()
+        job.save(update_fields=["mapping", "updated_at"])
+        _enqueue(job)
+        return redirect("registry:import_job", pk=job.pk)
+    recognised = [(header, imports.COLUMN_BY_KEY[key].header) for key, header in known.items()]
+    return render(
+        request, "registry/import_mapping.html", {"job": job, "form": form, "recognised": recognised}
+    )
+
+
+@importer_required
+@require_http_methods(["GET", "POST"])
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    if request.method == "POST":
+        # "Import for real" after a check-only run: a new job on the same file and mapping.
+        if not _can_run_for_real(job):
+            return redirect("registry:import_job", pk=job.pk)
+        real = ImportJob.objects.create(
+            created_by=request.user,
+            file=job.file.name,
+            original_name=job.original_name,
+            mapping=job.mapping,
+            dry_run=False,
+        )
+        _enqueue(real)
+        return redirect("registry:import_job", pk=real.pk)
+    return render(request, "registry/import_job.html", {"job": job, **_progress_context(job)})
+
+
+def _can_run_for_real(job: ImportJob) -> bool:
+    return bool(
+        job.dry_run
+        and job.status == ImportStatus.DONE
+        and job.file
+        and job.file.storage.exists(job.file.name)
+    )
+
+
+def _progress_context(job: ImportJob) -> dict[str, Any]:
+    finished = job.status in (ImportStatus.DONE, ImportStatus.FAILED)
+    return {"job": job, "finished": finished, "can_run": finished and _can_run_for_real(job)}
+
+
+@importer_required
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    return render(request, "registry/import_progress.html", _progress_context(job))
+
+
+@importer_required
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    rows = ((e["row"], e["column"], e["reason"]) for e in job.errors or [])
+    return xlsx_response(
+        f"导入错误报告-{Path(job.original_name).stem}", imports.ERROR_HEADERS, rows, title="错误报告"
+    )
+
+
+@importer_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(imports.template_bytes(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('居民导入模板.xlsx')}"
+    return response
+
+
+@importer_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    jobs = _jobs_for(request).defer("errors")[:50]
+    return render(request, "registry/import_list.html", {"jobs": jobs})
