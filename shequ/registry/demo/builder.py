@@ -127,6 +127,7 @@ class DemoBuilder:
         self.counts = Counts()
         self.started = time.monotonic()
         self.estate_names: dict[str, int] = {}
+        self.company_names: set[str] = set()
         self.tag_ids: dict[str, int] = {}
 
     # --- the whole county -------------------------------------------------------------------
@@ -523,12 +524,7 @@ class DemoBuilder:
         root = community.name.removesuffix("社区")
         out: list[tuple[str, str]] = []
         for _ in range(max(2, round(self.scale / len(self.community_targets) / 120))):
-            out.append(
-                (
-                    f"浙江{rng.choice(names.ESTATE_ROOTS)}{rng.choice(names.INDUSTRIES)}有限公司",
-                    OrgKind.COMPANY,
-                )
-            )
+            out.append((self._company_name(), OrgKind.COMPANY))
         for p in rng.sample(names.PROPERTY_COMPANIES, 2):
             out.append((p, OrgKind.PROPERTY))
         for s in rng.sample(names.SOCIAL_ORGS, rng.randint(2, 4)):
@@ -546,6 +542,16 @@ class DemoBuilder:
         for name, kind in out:
             seen.setdefault(name, kind)
         return list(seen.items())
+
+    def _company_name(self) -> str:
+        """A company name not used elsewhere in the county (names are registered county-wide)."""
+        rng = self.rng
+        while True:
+            prefix = rng.choice(("浙江", "武义", "武义县", "金华"))
+            name = f"{prefix}{rng.choice(names.ESTATE_ROOTS)}{rng.choice(names.INDUSTRIES)}有限公司"
+            if name not in self.company_names:
+                self.company_names.add(name)
+                return name
 
     def _organizations(
         self,
