@@ -25,6 +25,11 @@ NEW_ID = make_id("330723", dt.date(1990, 5, 6), 2)
 BAD_CHECK_DIGIT = NEW_ID[:-1] + ("0" if NEW_ID[-1] != "0" else "1")
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def client_for(user: User | None, *, language: str = "en") -> APIClient:
     client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
     if user is not None:
