@@ -192,12 +192,29 @@ def _apply(resident: Resident, data: dict[str, Any]) -> list[str]:
     return changed
 
 
+def _duplicate_id() -> RuleError:
+    return RuleError("duplicate_id_number", _("A resident with this ID number is already registered."),
+                     fields={"id_number": [_("Already registered.")]})
+
+
 def _check_unique_id(resident: Resident) -> None:
     if resident.id_number_digest and Resident.objects.filter(
         id_number_digest=resident.id_number_digest
     ).exclude(pk=resident.pk).exists():
-        raise RuleError("duplicate_id_number", _("A resident with this ID number is already registered."),
-                        fields={"id_number": [_("Already registered.")]})
+        raise _duplicate_id()
+
+
+def _save_resident(resident: Resident, by: Any) -> None:
+    """Save; the same number registered at the same moment by someone else is a duplicate, not a 500."""
+    try:
+        with transaction.atomic():
+            _as(resident, by).save()
+    except IntegrityError as exc:
+        if resident.id_number_digest and Resident.objects.filter(id_number_digest=resident.id_number_digest).exclude(
+            pk=resident.pk
+        ).exists():
+            raise _duplicate_id() from exc
+        raise
 
 
 @transaction.atomic
@@ -219,7 +236,7 @@ def register_resident(
     _apply(resident, cleaned.data)
     _check_unique_id(resident)
     resident._change_reason = reason or _("Registered")  # type: ignore[attr-defined]
-    _as(resident, by).save()
+    _save_resident(resident, by)
     return resident
 
 
@@ -235,7 +252,7 @@ def update_resident(resident: Resident, *, by: Any, fields: dict[str, Any], reas
     if changed:
         _check_unique_id(resident)
         resident._change_reason = reason  # type: ignore[attr-defined]
-        _as(resident, by).save()
+        _save_resident(resident, by)
     return changed
 
 

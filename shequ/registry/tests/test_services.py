@@ -660,3 +660,18 @@ def test_areas_visible_to_a_grid_worker_include_their_ancestors_only(county: Cou
     assert set(selectors.buildings_visible_to(gw)) == {county.buildings["a11"]}
     assert Area.objects.count() == 6
     assert Building.objects.count() == 4
+
+
+def test_a_duplicate_that_slips_past_the_check_is_still_a_rule_error(
+    county: County, worker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two registrations of one number at the same moment: the database constraint decides, and the
+    loser gets the same duplicate_id_number answer, not a 500."""
+    number = make_id("330723", dt.date(1990, 6, 15), 24)
+    _register(county, worker, id_number=number)
+    monkeypatch.setattr(services, "_check_unique_id", lambda resident: None)
+    with pytest.raises(RuleError) as info:
+        _register(county, worker, name="同时登记", id_number=number)
+    assert info.value.code == "duplicate_id_number"
+    assert Resident.objects.filter(name="赵敏").count() == 1
+    assert not Resident.objects.filter(name="同时登记").exists()
