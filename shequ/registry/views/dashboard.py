@@ -49,7 +49,8 @@ def _age_pyramid(residents: Any, today: dt.date) -> dict[str, Any]:
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"data": [_("Men"), _("Women")], "top": 0},
         "grid": {"left": 50, "right": 20, "top": 30, "bottom": 24},
-        "xAxis": {"type": "value", "axisLabel": {"formatter": "{value}"}},
+        "absValues": True,
+        "xAxis": {"type": "value", "minInterval": 1},
         "yAxis": {"type": "category", "data": labels, "axisTick": {"show": False}},
         "series": [
             {"name": _("Men"), "type": "bar", "stack": "total", "data": men, "itemStyle": {"color": "#3b82f6"}},

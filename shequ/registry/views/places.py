@@ -66,23 +66,30 @@ def building_export(request: HttpRequest) -> HttpResponse:
     return _export(request, "buildings_xlsx", qs, reverse("registry:buildings"))
 
 
-def floor_plan(dwellings: list[Any]) -> dict[str, Any]:
-    """Arrange dwellings as the 楼盘表: a row per floor (top floor first), a column per unit."""
-    units = sorted({d.unit for d in dwellings}, key=lambda u: (len(u), u))
-    floors = sorted({d.floor for d in dwellings}, reverse=True)
+def floor_plan(dwellings: list[Any], *, floors: int = 0, units: int = 0) -> dict[str, Any]:
+    """Arrange dwellings as the 楼盘表: a row per floor (top floor first), a column per unit.
+
+    The building's recorded floors and units are drawn even where no dwelling is registered yet,
+    so gaps in the register show up as empty cells.
+    """
+    unit_names = {d.unit for d in dwellings}
+    if units and (not dwellings or unit_names - {""}):
+        unit_names |= {str(i) for i in range(1, min(units, 12) + 1)}
+    ordered_units = sorted(unit_names, key=lambda u: (len(u), u))
+    floor_numbers = {d.floor for d in dwellings} | set(range(1, min(floors, 60) + 1))
     cells: dict[tuple[int, str], list[Any]] = defaultdict(list)
     for d in dwellings:
         d.css = USE_CSS.get(d.use, "use-other")
         cells[(d.floor, d.unit)].append(d)
-    width = {u: max((len(cells[(f, u)]) for f in floors), default=1) for u in units}
+    width = {u: max([len(cells[(f, u)]) for f in floor_numbers] + [1]) for u in ordered_units}
     rows = []
-    for f in floors:
+    for f in sorted(floor_numbers, reverse=True):
         row = []
-        for u in units:
+        for u in ordered_units:
             rooms = sorted(cells[(f, u)], key=lambda d: (len(d.room), d.room))
             row.append({"unit": u, "rooms": rooms, "pad": range(width[u] - len(rooms))})
         rows.append({"floor": f, "cells": row})
-    return {"units": [{"name": u, "width": width[u]} for u in units], "rows": rows}
+    return {"units": [{"name": u, "width": width[u]} for u in ordered_units], "rows": rows}
 
 
 @perm_required(Perm.VIEW_PLACES)
@@ -103,7 +110,9 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rented": sum(1 for d in dwellings if d.use == DwellingUse.RENTED),
     }
     return render(request, "registry/buildings/detail.html", {
-        "building": building, "plan": floor_plan(dwellings), "stats": stats, "can_residents": can_residents,
+        "building": building,
+        "plan": floor_plan(dwellings, floors=building.floors, units=building.units) if can_residents else None,
+        "stats": stats, "can_residents": can_residents,
         "uses": DwellingUse.choices, "use_css": USE_CSS,
     })
 

@@ -31,7 +31,11 @@
           var html = '<div class="map-popup"><h4>' + esc(p.name) + '</h4><p class="mono">' + esc(p.code) + "</p>";
           if (p.url) { html += '<a href="' + esc(p.url) + '">' + esc(el.getAttribute("data-l-open")) + " →</a>"; }
           lyr.bindPopup(html + "</div>");
-          lyr.bindTooltip(esc(p.name), { sticky: true, direction: "top" });
+          if (kind === "grid") {
+            lyr.bindTooltip(esc(p.name), { permanent: true, direction: "center", className: "map-label" });
+          } else {
+            lyr.bindTooltip(esc(p.name), { sticky: true, direction: "top" });
+          }
         }
       });
     }

@@ -47,7 +47,14 @@
       var src = document.getElementById(el.getAttribute("data-chart"));
       if (!src) { return; }
       var chart = window.echarts.init(el, null, { renderer: "svg" });
-      chart.setOption(JSON.parse(src.textContent));
+      var option = JSON.parse(src.textContent);
+      if (option.absValues) {  // a pyramid stores one side as negative numbers; show them as counts
+        var abs = function (v) { return Math.abs(typeof v === "object" && v !== null ? v.value : v); };
+        option.xAxis.axisLabel = { formatter: abs };
+        option.tooltip.valueFormatter = abs;
+        delete option.absValues;
+      }
+      chart.setOption(option);
       window.addEventListener("resize", function () { chart.resize(); });
     });
   };
