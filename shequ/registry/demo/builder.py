@@ -12,6 +12,7 @@ time `make demo` takes. Every change made after seeding goes through the service
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import math
 import random
@@ -23,6 +24,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from shequ.core import crypto
 from shequ.core.masking import mask_id_number, mask_phone
@@ -37,10 +39,13 @@ from ..models import (
     DwellingUse,
     Grid,
     Household,
+    LifeEvent,
+    LifeEventKind,
     MicroGrid,
     Organization,
     OrgKind,
     Resident,
+    ResidentStatus,
     ResidentTag,
     TagType,
 )
@@ -90,6 +95,7 @@ class Counts:
     households: int = 0
     residents: int = 0
     tags: int = 0
+    life_events: int = 0
     organizations: int = 0
     communities_done: int = 0
 
@@ -245,6 +251,7 @@ class DemoBuilder:
         households: list[Household] = []
         residents: list[Resident] = []
         tags: list[ResidentTag] = []
+        events: list[LifeEvent] = []
         organizations: list[Organization] = []
         shops: list[Dwelling] = []
         workplaces: list[str] = []
@@ -335,6 +342,7 @@ class DemoBuilder:
                             workplaces=workplaces,
                         )
                         residents.append(r)
+                        events.extend(self._life_events(person, r))
                         tags.extend(
                             ResidentTag(
                                 resident=r,
@@ -366,6 +374,7 @@ class DemoBuilder:
         Household.objects.bulk_create(households, batch_size=BATCH)
         Resident.objects.bulk_create(residents, batch_size=BATCH)
         ResidentTag.objects.bulk_create(tags, batch_size=BATCH)
+        LifeEvent.objects.bulk_create(events, batch_size=BATCH)
         Organization.objects.bulk_create(organizations, batch_size=BATCH)
         c = self.counts
         c.grids += len(grids)
@@ -375,6 +384,7 @@ class DemoBuilder:
         c.households += len(households)
         c.residents += len(residents)
         c.tags += len(tags)
+        c.life_events += len(events)
         c.organizations += len(organizations)
 
     def _estate(self, street: Area) -> Estate:
@@ -515,6 +525,33 @@ class DemoBuilder:
             r.phone_digest = pii.phone_digest(p.phone)
             r.phone_masked = mask_phone(p.phone)
         return r
+
+    def _life_events(self, p: Person, r: Resident) -> list[LifeEvent]:
+        """A year of comings and goings for the charts: births, floating residents moving in,
+        some members moving out, deaths among the old. Heads stay, so every household keeps one.
+        Dates count back from today (only dates move with the calendar; names and numbers do not)."""
+        rng, today = self.rng, timezone.localdate()
+
+        def event(kind: str, date: dt.date) -> LifeEvent:
+            return LifeEvent(resident=r, kind=kind, date=date, area_path=r.area_path)
+
+        def recent() -> dt.date:
+            return today - dt.timedelta(days=rng.randrange(1, 365))
+
+        out = []
+        if p.age == 0:
+            out.append(event(LifeEventKind.BIRTH, p.birth))
+        if p.residence_type == "floating" and rng.random() < 0.3:
+            out.append(event(LifeEventKind.MOVE_IN, recent()))
+        if p.relation != "02":
+            roll = rng.random()
+            if p.age >= 75 and roll < 0.03:
+                r.status = ResidentStatus.DECEASED
+                out.append(event(LifeEventKind.DEATH, recent()))
+            elif p.age >= 18 and roll < 0.006:
+                r.status = ResidentStatus.MOVED_OUT
+                out.append(event(LifeEventKind.MOVE_OUT, recent()))
+        return out
 
     # --- units (实有单位) -------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from shequ.registry.models import (
     Building,
     Grid,
     Household,
+    LifeEvent,
     MicroGrid,
     Organization,
     Resident,
@@ -142,6 +143,10 @@ def test_every_resident_sits_in_its_micro_grid_grid_community_household_and_dwel
         assert community == grid_community
         assert hh_dw == dw
     assert not Household.objects.filter(head__isnull=True).exists()
+    assert not Household.objects.exclude(head__status="active").exists()
+    events = Counter(LifeEvent.objects.values_list("kind", flat=True))
+    assert events["move_in"] > 0 and events["birth"] > 0
+    assert Resident.objects.filter(status="deceased").count() == events["death"]
     heads = Household.objects.values_list("head__relation_to_head", "head__household_id", "pk")
     assert all(rel == "02" and hh == pk for rel, hh, pk in heads)
     uses = Counter(Building.objects.values_list("dwellings__use", flat=True))

@@ -68,7 +68,7 @@ class Command(BaseCommand):
                 f"Done in {time.monotonic() - started:.1f} s: {counts.areas} areas, {counts.grids} grids, "
                 f"{counts.micro_grids} micro-grids, {counts.buildings:,} buildings, {counts.dwellings:,} dwellings, "
                 f"{counts.households:,} households, {counts.residents:,} residents, {counts.tags:,} key-population "
-                f"tags, {counts.organizations:,} units."
+                f"tags, {counts.organizations:,} units, {counts.life_events:,} life events."
             )
         )
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}): see `manage.py demo_accounts`.")
