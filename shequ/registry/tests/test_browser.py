@@ -38,6 +38,12 @@ def worker(county: County) -> Any:
 
 
 def test_log_in_and_search_residents_by_initials(page: Any, county: County, worker: Any) -> None:
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("input[name=username]", "worker_a1")
+    page.fill("input[name=password]", "wrong-password")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".errorlist.nonfield")
+    screenshot(page, "login_error")
     log_in(page, "worker_a1", PASSWORD)
     assert page.url.rstrip("/").endswith("/registry")
     page.wait_for_selector(".stats .stat")
@@ -100,6 +106,7 @@ def test_reveal_asks_for_a_reason_and_masks_again(page: Any, county: County, wor
     settings.SHEQU_REVEAL_SECONDS = 3
     resident = county.residents["a11"]
     plain = pii.plaintext_id_number(resident)
+    services.update_resident(resident, by=worker, fields={"workplace": "武义县人民医院"}, reason="入户走访核实")
     log_in(page, "worker_a1", PASSWORD)
     page.goto(f"{page.base_url}/registry/residents/{resident.pk}/")
     box = page.locator("#pii-box")
@@ -111,6 +118,10 @@ def test_reveal_asks_for_a_reason_and_masks_again(page: Any, county: County, wor
     assert plain in page.locator("#pii-box [data-field=id]").inner_text()
     assert "13800000001" in page.locator("#pii-box [data-field=phone]").inner_text()
     screenshot(page, "reveal")
+    page.click("nav.tabs button:nth-child(5)")  # 变更历史
+    page.wait_for_selector("#tab-history .timeline", state="visible")
+    assert "入户走访核实" in page.locator("#tab-history").inner_text()
+    screenshot(page, "resident_history")
     assert AuditEvent.objects.filter(action="resident:reveal", reason="核对高龄补贴申请人身份").exists()
     page.wait_for_function(
         "!document.querySelector('#pii-box .revealed')", timeout=8000
