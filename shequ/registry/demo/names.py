@@ -13,6 +13,9 @@ import random
 from bisect import bisect
 from collections.abc import Sequence
 
+COUNTY_CODE = "330723"  # GB/T 2260: 浙江省金华市武义县
+COUNTY_NAME = "武义县"
+
 # (surname, per mille of the population)
 _NATIONAL = """
 王 71 李 69 张 64 刘 54 陈 46 杨 31 黄 23 赵 22 吴 20 周 19 徐 15 孙 14 马 13 朱 12 胡 11 郭 11 何 10

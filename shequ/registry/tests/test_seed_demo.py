@@ -17,7 +17,7 @@ from shequ.core import idnumber
 from shequ.registry import pii
 from shequ.registry.demo import geometry
 from shequ.registry.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
-from shequ.registry.demo.builder import credit_code
+from shequ.registry.demo.units import credit_code
 from shequ.registry.models import (
     Area,
     Building,
