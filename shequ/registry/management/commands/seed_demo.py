@@ -21,8 +21,9 @@ class Command(BaseCommand):
         "The same --seed always gives the same people. The database must have no areas yet: with "
         "--if-empty an already seeded database is left alone (what `make demo` does every time); "
         "without it the command refuses, and you start again from a fresh database (delete the "
-        "SQLite file, or `manage.py flush`, then `migrate`). It refuses to run with SHEQU_PRODUCTION "
-        "on, because the demo accounts share a published password."
+        "SQLite file or recreate the PostgreSQL database, then `migrate`; `flush` would also empty the "
+        "code tables). Registry history is not written for the seed: it is the starting state. It "
+        "refuses to run with SHEQU_PRODUCTION on, because the demo accounts share a published password."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -56,7 +57,7 @@ class Command(BaseCommand):
                 return
             raise CommandError(
                 "The database already has areas. seed_demo only seeds an empty database; use --if-empty to "
-                "skip, or start from a fresh database (delete the SQLite file or `manage.py flush`, then migrate)."
+                "skip, or start from a fresh database (delete the SQLite file or recreate the PostgreSQL database, then migrate)."
             )
         if not 100 <= scale <= 20_000_000:
             raise CommandError("--scale must be between 100 and 20,000,000 residents.")
