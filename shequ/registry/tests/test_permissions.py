@@ -3,17 +3,23 @@
 Expectations come from the role table (`ROLE_PERMISSIONS`, the documented contract) and the
 path of the node each user is assigned at, never from the selectors under test. A second
 county outside the district gives even the district admin something out of scope.
+
+The county is built once per module inside a transaction that is rolled back at the end; each
+test runs in a savepoint on top of it (as Django's `setUpTestData`), so the ~400 cases stay fast.
+Tests read rows afresh from the database, never from the shared objects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.db.models import Model
+from django.test import override_settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -21,6 +27,7 @@ from rest_framework.test import APIClient
 from shequ.accounts.models import User
 from shequ.accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from shequ.audit.models import AuditEvent
+from shequ.core import codes
 from shequ.core.idnumber import make as make_id
 from shequ.registry import pii
 from shequ.registry import services as registry
@@ -63,9 +70,7 @@ ROLE_NODES: dict[str, str | None] = {
 ROLES = list(ROLE_NODES)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_the_matrix_covers_every_role() -> None:
@@ -74,8 +79,10 @@ def test_the_matrix_covers_every_role() -> None:
 
 @dataclass
 class World:
-    county: County
-    outside: Resident  # a resident in another district: out of everyone's scope but the admin's
+    county: County  # shared across the module: use only its codes, paths and ids
+    inside: Resident  # 张伟, in grid_a1_1: inside every role's node
+    outside: Resident  # 陈静, in another district: out of everyone's scope but the admin's
+    inside_grid: Grid
     outside_grid: Grid
     user: User
     node_path: str | None  # None: everything
@@ -136,15 +143,43 @@ def add_organisations() -> None:
         )
 
 
+@dataclass
+class Data:
+    county: County
+    outside_pk: int
+    outside_grid_pk: int
+    users: dict[str, int]
+
+
+@pytest.fixture(scope="module")
+def data(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Data]:
+    """Both counties and one user per role, built once and rolled back after the module."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), transaction.atomic():
+        codes.clear_cache()
+        county = build_county()
+        outside, outside_grid = build_outside()
+        add_organisations()
+        users = {}
+        for role, node_name in ROLE_NODES.items():
+            users[role] = make_user(role, getattr(county, node_name) if node_name else None).pk
+        yield Data(county, outside.pk, outside_grid.pk, users)
+        transaction.set_rollback(True)
+    codes.clear_cache()
+
+
 @pytest.fixture(params=ROLES)
-def world(request: Any, db: Any) -> World:
-    county = build_county()
-    outside, outside_grid = build_outside()
-    add_organisations()
+def world(request: Any, data: Data, db: Any) -> World:
     node_name = ROLE_NODES[request.param]
-    node = getattr(county, node_name) if node_name else None
-    user = make_user(request.param, node)
-    return World(county, outside, outside_grid, user, node.path if node is not None else None)
+    node = getattr(data.county, node_name) if node_name else None
+    return World(
+        county=data.county,
+        inside=Resident.objects.get(pk=data.county.residents["a11"].pk),
+        outside=Resident.objects.get(pk=data.outside_pk),
+        inside_grid=Grid.objects.get(pk=data.county.grid_a1_1.pk),
+        outside_grid=Grid.objects.get(pk=data.outside_grid_pk),
+        user=User.objects.get(pk=data.users[request.param]),
+        node_path=node.path if node is not None else None,
+    )
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -317,7 +352,7 @@ RESIDENT_WRITES = [
 @pytest.mark.parametrize("write", RESIDENT_WRITES, ids=lambda w: w.name)
 @pytest.mark.parametrize("where", ["inside", "outside"])
 def test_resident_writes_follow_role_and_scope(world: World, write: ResidentWrite, where: str) -> None:
-    resident = world.county.residents["a11"] if where == "inside" else world.outside
+    resident = world.inside if where == "inside" else world.outside
     before = snapshot(resident)
     payload = write.payload and {
         k: (str(timezone.localdate()) if v == TODAY else v) for k, v in write.payload.items()
@@ -339,14 +374,14 @@ def test_resident_writes_follow_role_and_scope(world: World, write: ResidentWrit
 
 @pytest.mark.parametrize("where", ["inside", "outside"])
 def test_residents_are_never_deleted_by_anyone(world: World, where: str) -> None:
-    resident = world.county.residents["a11"] if where == "inside" else world.outside
+    resident = world.inside if where == "inside" else world.outside
     assert world.client().delete(f"{API}/residents/{resident.pk}/").status_code == 405
     assert Resident.objects.filter(pk=resident.pk).exists()
 
 
 @pytest.mark.parametrize("where", ["inside", "outside"])
 def test_grid_boundary_change_follows_role_and_scope(world: World, where: str) -> None:
-    grid = world.county.grid_a1_1 if where == "inside" else world.outside_grid
+    grid = world.inside_grid if where == "inside" else world.outside_grid
     before = grid.boundary
     x, y = before["coordinates"][0][0]
     smaller = square(x, y, 0.008)
@@ -367,8 +402,8 @@ def test_grid_boundary_change_follows_role_and_scope(world: World, where: str) -
 def create_payloads(world: World, where: str) -> dict[str, tuple[dict[str, Any], str]]:
     """What to create and the path it would land at."""
     if where == "inside":
-        grid = world.county.grid_a1_1
-        dwelling = world.county.residents["a11"].dwelling
+        grid = world.inside_grid
+        dwelling = world.inside.dwelling
     else:
         grid = world.outside_grid
         dwelling = world.outside.dwelling
@@ -417,29 +452,30 @@ def test_creating_follows_role_and_scope(world: World, url: str, where: str) -> 
         ("post", f"{API}/households/"),
     ],
 )
-def test_anonymous_gets_401(county: County, method: str, url: str) -> None:
+def test_anonymous_gets_401(data: Data, db: Any, method: str, url: str) -> None:
     response = getattr(APIClient(), method)(url, {}, format="json" if method != "get" else None)
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
 
 
 @pytest.mark.parametrize("write", RESIDENT_WRITES, ids=lambda w: w.name)
-def test_anonymous_writes_change_nothing(county: County, write: ResidentWrite) -> None:
-    resident = county.residents["a11"]
+def test_anonymous_writes_change_nothing(data: Data, db: Any, write: ResidentWrite) -> None:
+    resident = Resident.objects.get(pk=data.county.residents["a11"].pk)
     before = snapshot(resident)
     response = getattr(APIClient(), write.method)(
         f"{API}/residents/{resident.pk}/{write.suffix}", write.payload, format="json"
     )
     assert response.status_code == 401
     assert snapshot(resident) == before
-    grid = county.grid_a1_1
+    grid = Grid.objects.get(pk=data.county.grid_a1_1.pk)
     response = APIClient().patch(f"{API}/grids/{grid.pk}/", {"boundary": None}, format="json")
     assert response.status_code == 401
     grid.refresh_from_db()
     assert grid.boundary is not None
 
 
-def test_anonymous_sees_no_detail(county: County) -> None:
+def test_anonymous_sees_no_detail(data: Data, db: Any) -> None:
+    county = data.county
     for url in (
         f"{API}/residents/{county.residents['a11'].pk}/",
         f"{API}/grids/{county.grid_a1_1.pk}/",
@@ -453,9 +489,11 @@ def test_anonymous_sees_no_detail(county: County) -> None:
 
 @pytest.mark.parametrize("rows_wanted", [5, 60])
 def test_resident_list_makes_the_same_few_queries_for_any_page_length(
-    county: County, django_assert_max_num_queries: Any, rows_wanted: int
+    data: Data, db: Any, settings: Any, django_assert_max_num_queries: Any, rows_wanted: int
 ) -> None:
-    dwelling = county.residents["a11"].dwelling
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    county = data.county
+    dwelling = Resident.objects.get(pk=county.residents["a11"].pk).dwelling
     veteran = TagType.objects.get(code="veteran")
     for i in range(rows_wanted - len(county.residents)):
         resident = add_resident(
