@@ -76,6 +76,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
         """Answer a write with the row as the caller now sees it, read again through the selector."""
         fresh = get_object_or_404(self.get_queryset(), pk=obj.pk)
         cls = serializer_class or self.detail_serializer_class or self.serializer_class
+        assert cls is not None
         return Response(cls(fresh, context=self.get_serializer_context()).data, **kwargs)
 
 
@@ -225,7 +226,7 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self.get_serializer(data=request.data)
+        data = s.ResidentCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         resident = services.register_resident(
             by=request.user,
@@ -237,7 +238,7 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         resident = self.get_object()
-        data = self.get_serializer(data=request.data)
+        data = s.ResidentFieldsSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         services.update_resident(
             resident, by=request.user, fields=data.resident_fields(), reason=data.validated_data["reason"]

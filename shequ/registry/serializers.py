@@ -46,7 +46,7 @@ class CodeLabelSerializer(serializers.Serializer):
     """A coded value with its label in the request's language: `{"code": "01", "label": "汉族"}`."""
 
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
 
 
 @extend_schema_field(CodeLabelSerializer(allow_null=True))
@@ -92,7 +92,7 @@ class HouseholdRefSerializer(serializers.Serializer):
 
 class DwellingRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     building_id = serializers.IntegerField()
     address = serializers.CharField(source="building.address")
 
@@ -196,7 +196,7 @@ def _resolve_place(attrs: dict[str, Any]) -> dict[str, Any]:
 
 class AreaSerializer(serializers.ModelSerializer):
     level = ChoiceLabelField(AreaLevel)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment,var-annotated]
 
     class Meta:
         model = Area
@@ -590,7 +590,7 @@ class RevealResponseSerializer(serializers.Serializer):
 
 class LifeEventSerializer(serializers.ModelSerializer):
     kind = ChoiceLabelField(LifeEventKind)
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)  # type: ignore[var-annotated]
 
     class Meta:
         model = LifeEvent
