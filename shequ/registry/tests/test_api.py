@@ -509,3 +509,4 @@ def test_schema_and_docs_are_served_offline(client: Any) -> None:
     html = response.content.decode()
     assert "swagger-ui" in html
     assert "cdn." not in html and "jsdelivr" not in html
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
