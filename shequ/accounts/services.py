@@ -21,7 +21,7 @@ from shequ.core.errors import RuleError
 
 from . import scope as scope_mod
 from .models import RoleAssignment, User
-from .roles import AREA_ROLES, GRID_ROLES, ROLE_RANK, Perm, Role
+from .roles import AREA_ROLES, GRID_ROLES, LEVEL_LABELS, ROLE_RANK, Perm, Role
 
 
 def log_in(request: HttpRequest | None, *, username: str, password: str) -> User:
@@ -93,7 +93,7 @@ def _check_role_fits_node(role: str, node: Any) -> None:
     if role in AREA_ROLES:
         if is_grid or node.level != AREA_ROLES[Role(role)]:
             raise RuleError("wrong_level", _("This role is assigned at a %(level)s.")
-                            % {"level": _(AREA_ROLES[Role(role)])}, fields={"area": [_("Wrong area level.")]})
+                            % {"level": LEVEL_LABELS[AREA_ROLES[Role(role)]]}, fields={"area": [_("Wrong area level.")]})
 
 
 def _check_can_manage(by: User | None, target_path: Any) -> None:

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from shequ.accounts.decorators import perm_required
@@ -207,7 +208,11 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
             add_rule_errors(form, exc, aliases={"phone": "new_phone", "id_number": "new_id_number"})
         else:
             if changed:
-                messages.success(request, _("Saved: %(n)d field(s) changed.") % {"n": len(changed)})
+                messages.success(
+                    request,
+                    ngettext("Saved: %(n)d field changed.", "Saved: %(n)d fields changed.", len(changed))
+                    % {"n": len(changed)},
+                )
             else:
                 messages.info(request, _("Nothing was changed."))
             return redirect(reverse("registry:resident_detail", args=[resident.pk]) + "?tab=history")
