@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shequ.core import codes
-from shequ.testing import County, build_county
+from shequ.testing import County, build_county, ensure_reference_data
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = os.environ.get("SHEQU_CHROMIUM", "/usr/bin/chromium")
@@ -26,6 +26,21 @@ def _test_settings(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Hashing real passwords was most of the suite's time; the policy is tested through validators.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: Any) -> None:
+    """Code tables and tag types come from migrations; a transactional test elsewhere on the same
+    worker may have flushed them, so every database test starts with them present."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if "transactional_db" in names or (marker is not None and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+    elif "db" in names or marker is not None:
+        request.getfixturevalue("db")
+    else:
+        return
+    ensure_reference_data()
 
 
 @pytest.fixture

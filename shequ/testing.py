@@ -61,7 +61,24 @@ def add_resident(
                                       household=household, fields=data)
 
 
+def ensure_reference_data() -> None:
+    """Transactional tests (browser tests) flush every table after they run, including the code
+    tables and tag types that migrations load; put them back for whatever test runs next."""
+    import importlib
+
+    from django.apps import apps
+
+    from shequ.core import codes
+
+    if TagType.objects.exists():
+        return
+    importlib.import_module("shequ.core.migrations.0001_initial").load_codes(apps, None)
+    importlib.import_module("shequ.registry.migrations.0002_tag_types").load(apps, None)
+    codes.clear_cache()
+
+
 def build_county() -> County:
+    ensure_reference_data()
     district = registry.create_area(code="330723000000", name="武义县", level="district", parent=None,
                                     boundary=square(119.70, 28.80, 0.3))
     street_a = registry.create_area(code="330723001000", name="壶山街道", level="street", parent=district)

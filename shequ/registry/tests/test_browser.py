@@ -12,24 +12,14 @@ from shequ.accounts.roles import Role
 from shequ.audit.models import AuditEvent
 from shequ.conftest import log_in, screenshot
 from shequ.registry import pii, services
-from shequ.testing import PASSWORD, County, make_user
+from shequ.testing import PASSWORD, County, ensure_reference_data, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture(autouse=True)
 def _reference_data(transactional_db: Any) -> None:
-    """Transactional tests flush the database after each test; put the code tables and tag types
-    that migrations load back in case serialized rollback did not (it depends on test order)."""
-    from django.apps import apps
-
-    from shequ.registry.models import TagType
-
-    if not TagType.objects.exists():
-        core = importlib.import_module("shequ.core.migrations.0001_initial")
-        tags = importlib.import_module("shequ.registry.migrations.0002_tag_types")
-        core.load_codes(apps, None)
-        tags.load(apps, None)
+    ensure_reference_data()
 
 
 @pytest.fixture
