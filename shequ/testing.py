@@ -23,7 +23,10 @@ _seq = itertools.count(100)
 
 
 def square(x: float, y: float, size: float) -> dict[str, Any]:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]],
+    }
 
 
 @dataclass
@@ -48,17 +51,25 @@ class County:
 
 def make_user(role: str, node: Any = None, *, username: str | None = None, password: str = PASSWORD) -> User:
     username = username or f"{role}_{next(_seq)}"
-    return accounts.create_user(username=username, password=password, full_name=username, role=role, node=node)
+    return accounts.create_user(
+        username=username, password=password, full_name=username, role=role, node=node
+    )
 
 
 def add_resident(
-    dwelling: Dwelling, name: str, *, birth: dt.date = dt.date(1980, 1, 1), sequence: int | None = None,
-    household: Household | None = None, **fields: Any,
+    dwelling: Dwelling,
+    name: str,
+    *,
+    birth: dt.date = dt.date(1980, 1, 1),
+    sequence: int | None = None,
+    household: Household | None = None,
+    **fields: Any,
 ) -> Resident:
     seq = sequence if sequence is not None else next(_seq) % 1000
     data = {"name": name, "id_number": make_id("330723", birth, seq), **fields}
-    return registry.register_resident(by=None, community=dwelling.building.community, dwelling=dwelling,
-                                      household=household, fields=data)
+    return registry.register_resident(
+        by=None, community=dwelling.building.community, dwelling=dwelling, household=household, fields=data
+    )
 
 
 def ensure_reference_data() -> None:
@@ -79,22 +90,47 @@ def ensure_reference_data() -> None:
 
 def build_county() -> County:
     ensure_reference_data()
-    district = registry.create_area(code="330723000000", name="武义县", level="district", parent=None,
-                                    boundary=square(119.70, 28.80, 0.3))
+    district = registry.create_area(
+        code="330723000000", name="武义县", level="district", parent=None, boundary=square(119.70, 28.80, 0.3)
+    )
     street_a = registry.create_area(code="330723001000", name="壶山街道", level="street", parent=district)
     street_b = registry.create_area(code="330723002000", name="白洋街道", level="street", parent=district)
-    ca1 = registry.create_area(code="330723001001", name="熟溪社区", level="community", parent=street_a,
-                               boundary=square(119.80, 28.90, 0.02))
-    ca2 = registry.create_area(code="330723001002", name="解放社区", level="community", parent=street_a,
-                               boundary=square(119.82, 28.90, 0.02))
-    cb1 = registry.create_area(code="330723002001", name="溪南社区", level="community", parent=street_b,
-                               boundary=square(119.80, 28.92, 0.02))
-    g11 = registry.create_grid(community=ca1, sequence=1, name="熟溪第一网格", boundary=square(119.80, 28.90, 0.01))
-    g12 = registry.create_grid(community=ca1, sequence=2, name="熟溪第二网格", boundary=square(119.81, 28.90, 0.01))
-    g21 = registry.create_grid(community=ca2, sequence=1, name="解放第一网格", boundary=square(119.82, 28.90, 0.01))
-    gb1 = registry.create_grid(community=cb1, sequence=1, name="溪南第一网格", boundary=square(119.80, 28.92, 0.01))
-    m111 = registry.create_micro_grid(grid=g11, sequence=1, name="熟溪一网格1号微网格",
-                                      boundary=square(119.80, 28.90, 0.005))
+    ca1 = registry.create_area(
+        code="330723001001",
+        name="熟溪社区",
+        level="community",
+        parent=street_a,
+        boundary=square(119.80, 28.90, 0.02),
+    )
+    ca2 = registry.create_area(
+        code="330723001002",
+        name="解放社区",
+        level="community",
+        parent=street_a,
+        boundary=square(119.82, 28.90, 0.02),
+    )
+    cb1 = registry.create_area(
+        code="330723002001",
+        name="溪南社区",
+        level="community",
+        parent=street_b,
+        boundary=square(119.80, 28.92, 0.02),
+    )
+    g11 = registry.create_grid(
+        community=ca1, sequence=1, name="熟溪第一网格", boundary=square(119.80, 28.90, 0.01)
+    )
+    g12 = registry.create_grid(
+        community=ca1, sequence=2, name="熟溪第二网格", boundary=square(119.81, 28.90, 0.01)
+    )
+    g21 = registry.create_grid(
+        community=ca2, sequence=1, name="解放第一网格", boundary=square(119.82, 28.90, 0.01)
+    )
+    gb1 = registry.create_grid(
+        community=cb1, sequence=1, name="溪南第一网格", boundary=square(119.80, 28.92, 0.01)
+    )
+    m111 = registry.create_micro_grid(
+        grid=g11, sequence=1, name="熟溪一网格1号微网格", boundary=square(119.80, 28.90, 0.005)
+    )
     county = County(district, street_a, street_b, ca1, ca2, cb1, g11, g12, g21, gb1, m111)
 
     specs = [
@@ -106,8 +142,16 @@ def build_county() -> County:
     elderly = TagType.objects.get(code="elderly_alone")
     dibao = TagType.objects.get(code="dibao")
     for key, community, grid, micro, estate, name, phone in specs:
-        b = registry.create_building(community=community, grid=grid, micro_grid=micro, name="1幢", estate=estate,
-                                     address=f"武义县{estate}1幢", floors=6, units=2)
+        b = registry.create_building(
+            community=community,
+            grid=grid,
+            micro_grid=micro,
+            name="1幢",
+            estate=estate,
+            address=f"武义县{estate}1幢",
+            floors=6,
+            units=2,
+        )
         county.buildings[key] = b
         d, _ = registry.get_or_create_dwelling(building=b, unit="1", room="301")
         hh = registry.create_household(community=community, number=f"H{key}", by=None, dwelling=d)

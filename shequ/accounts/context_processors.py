@@ -29,23 +29,37 @@ class MenuItem:
 
 MENU: list[tuple[Any, list[MenuItem]]] = [
     ("", [MenuItem(_("Dashboard"), "registry:dashboard", "▦", None)]),
-    (_("Population & housing"), [
-        MenuItem(_("Residents"), "registry:residents", "☺", Perm.VIEW_RESIDENTS),
-        MenuItem(_("Households"), "registry:households", "⌂", Perm.VIEW_RESIDENTS),
-        MenuItem(_("Buildings"), "registry:buildings", "▥", Perm.VIEW_PLACES),
-        MenuItem(_("Grids"), "registry:grids", "▦", Perm.VIEW_PLACES),
-        MenuItem(_("Organisations"), "registry:organizations", "◫", Perm.VIEW_PLACES),
-        MenuItem(_("Map"), "registry:map", "◎", Perm.VIEW_PLACES),
-    ]),
-    (_("Data"), [
-        # The import pages are another section's; whichever of these names it uses.
-        MenuItem(_("Data import"), "registry:import_start|registry:imports|registry:import_list",
-                 "⇪", Perm.IMPORT_REGISTRY, match="/registry/import"),
-    ]),
-    (_("System"), [
-        MenuItem(_("Users"), "accounts:users", "⚇", Perm.MANAGE_USERS),
-        MenuItem(_("Audit log"), "audit:events", "☰", Perm.VIEW_AUDIT),
-    ]),
+    (
+        _("Population & housing"),
+        [
+            MenuItem(_("Residents"), "registry:residents", "☺", Perm.VIEW_RESIDENTS),
+            MenuItem(_("Households"), "registry:households", "⌂", Perm.VIEW_RESIDENTS),
+            MenuItem(_("Buildings"), "registry:buildings", "▥", Perm.VIEW_PLACES),
+            MenuItem(_("Grids"), "registry:grids", "▦", Perm.VIEW_PLACES),
+            MenuItem(_("Organisations"), "registry:organizations", "◫", Perm.VIEW_PLACES),
+            MenuItem(_("Map"), "registry:map", "◎", Perm.VIEW_PLACES),
+        ],
+    ),
+    (
+        _("Data"),
+        [
+            # The import pages are another section's; whichever of these names it uses.
+            MenuItem(
+                _("Data import"),
+                "registry:import_start|registry:imports|registry:import_list",
+                "⇪",
+                Perm.IMPORT_REGISTRY,
+                match="/registry/import",
+            ),
+        ],
+    ),
+    (
+        _("System"),
+        [
+            MenuItem(_("Users"), "accounts:users", "⚇", Perm.MANAGE_USERS),
+            MenuItem(_("Audit log"), "audit:events", "☰", Perm.VIEW_AUDIT),
+        ],
+    ),
 ]
 
 

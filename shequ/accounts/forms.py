@@ -9,19 +9,34 @@ from .roles import ROLE_RANK, Role
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150,
-                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
-    password = forms.CharField(label=_("Password"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label=_("Current password"), strip=False,
-                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password = forms.CharField(label=_("New password"), strip=False,
-                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password2 = forms.CharField(label=_("New password again"), strip=False,
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         self.user = user
@@ -59,13 +74,18 @@ class NodeChoiceMixin:
 class UserCreateForm(NodeChoiceMixin, forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     full_name = forms.CharField(label=_("Full name"), max_length=64)
-    password = forms.CharField(label=_("Initial password"), strip=False, widget=forms.PasswordInput,
-                               help_text=_("At least 10 characters, not only digits; the user should change it."))
+    password = forms.CharField(
+        label=_("Initial password"),
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text=_("At least 10 characters, not only digits; the user should change it."),
+    )
     role = forms.ChoiceField(label=_("Role"))
     node = forms.ChoiceField(label=_("Area or grid"), required=False)
 
-    def __init__(self, *args: Any, nodes: list[tuple[str, str]], roles: list[tuple[str, Any]],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, nodes: list[tuple[str, str]], roles: list[tuple[str, Any]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.setup_nodes(nodes, roles)
 
@@ -74,12 +94,12 @@ class AssignmentForm(NodeChoiceMixin, forms.Form):
     role = forms.ChoiceField(label=_("Role"))
     node = forms.ChoiceField(label=_("Area or grid"), required=False)
 
-    def __init__(self, *args: Any, nodes: list[tuple[str, str]], roles: list[tuple[str, Any]],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, nodes: list[tuple[str, str]], roles: list[tuple[str, Any]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.setup_nodes(nodes, roles)
 
 
 class UserFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-

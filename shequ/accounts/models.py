@@ -28,13 +28,25 @@ class User(AbstractUser):
 class RoleAssignment(models.Model):
     """A role held at one node of the area tree (or a grid). Scope is the node's path."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("user"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     area = models.ForeignKey(
-        "registry.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+        "registry.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("area"),
     )
     grid = models.ForeignKey(
-        "registry.Grid", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("grid")
+        "registry.Grid",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("grid"),
     )
     # Denormalised from the area or grid so scope checks never need a join.
     scope_path = models.CharField(_("scope path"), max_length=64, blank=True)

@@ -39,8 +39,14 @@ class Perm(StrEnum):
 
 _ALL = frozenset(Perm)
 _WORKER = frozenset(
-    {Perm.VIEW_PLACES, Perm.VIEW_RESIDENTS, Perm.CHANGE_REGISTRY, Perm.REVEAL_PII,
-     Perm.VIEW_KEY_POPULATIONS, Perm.EXPORT_REGISTRY}
+    {
+        Perm.VIEW_PLACES,
+        Perm.VIEW_RESIDENTS,
+        Perm.CHANGE_REGISTRY,
+        Perm.REVEAL_PII,
+        Perm.VIEW_KEY_POPULATIONS,
+        Perm.EXPORT_REGISTRY,
+    }
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -59,10 +65,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
 }
 
 # Which node a role is assigned at; create_user and the user page check it.
-AREA_ROLES = {Role.DISTRICT_ADMIN: "district", Role.STREET_ADMIN: "street", Role.COMMUNITY_HEAD: "community",
-              Role.COMMUNITY_WORKER: "community"}
+AREA_ROLES = {
+    Role.DISTRICT_ADMIN: "district",
+    Role.STREET_ADMIN: "street",
+    Role.COMMUNITY_HEAD: "community",
+    Role.COMMUNITY_WORKER: "community",
+}
 # Same msgids as registry.models.AreaLevel, which accounts may not import.
-LEVEL_LABELS = {"district": _("District/county"), "street": _("Street/town"), "community": _("Community/village")}
+LEVEL_LABELS = {
+    "district": _("District/county"),
+    "street": _("Street/town"),
+    "community": _("Community/village"),
+}
 GRID_ROLES = {Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER}
 # Ranking used to decide which roles an admin may hand out: only roles below their own.
 ROLE_RANK = {r: i for i, r in enumerate(Role.values)}

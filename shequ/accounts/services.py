@@ -66,15 +66,21 @@ def resolve_node(*, area_code: str | None = None, grid_code: str | None = None) 
         Area = apps.get_model("registry", "Area")
         node = Area.objects.filter(code=area_code).first()
         if node is None:
-            raise RuleError("unknown_area", _("No area has the code %(code)s.") % {"code": area_code},
-                            fields={"area": [_("Unknown area code.")]})
+            raise RuleError(
+                "unknown_area",
+                _("No area has the code %(code)s.") % {"code": area_code},
+                fields={"area": [_("Unknown area code.")]},
+            )
         return node
     if grid_code:
         Grid = apps.get_model("registry", "Grid")
         node = Grid.objects.filter(code=grid_code).first()
         if node is None:
-            raise RuleError("unknown_grid", _("No grid has the code %(code)s.") % {"code": grid_code},
-                            fields={"grid": [_("Unknown grid code.")]})
+            raise RuleError(
+                "unknown_grid",
+                _("No grid has the code %(code)s.") % {"code": grid_code},
+                fields={"grid": [_("Unknown grid code.")]},
+            )
         return node
     return None
 
@@ -85,15 +91,22 @@ def _check_role_fits_node(role: str, node: Any) -> None:
             raise RuleError("admin_has_no_scope", _("A system admin sees everything and takes no area."))
         return
     if node is None:
-        raise RuleError("scope_required", _("This role needs an area or a grid."),
-                        fields={"area": [_("Choose an area or a grid.")]})
+        raise RuleError(
+            "scope_required",
+            _("This role needs an area or a grid."),
+            fields={"area": [_("Choose an area or a grid.")]},
+        )
     is_grid = node._meta.model_name == "grid"
     if role in GRID_ROLES and not is_grid:
-        raise RuleError("grid_required", _("This role is assigned at a grid."), fields={"grid": [_("Choose a grid.")]})
-    if role in AREA_ROLES:
-        if is_grid or node.level != AREA_ROLES[Role(role)]:
-            raise RuleError("wrong_level", _("This role is assigned at a %(level)s.")
-                            % {"level": LEVEL_LABELS[AREA_ROLES[Role(role)]]}, fields={"area": [_("Wrong area level.")]})
+        raise RuleError(
+            "grid_required", _("This role is assigned at a grid."), fields={"grid": [_("Choose a grid.")]}
+        )
+    if role in AREA_ROLES and (is_grid or node.level != AREA_ROLES[Role(role)]):
+        raise RuleError(
+            "wrong_level",
+            _("This role is assigned at a %(level)s.") % {"level": LEVEL_LABELS[AREA_ROLES[Role(role)]]},
+            fields={"area": [_("Wrong area level.")]},
+        )
 
 
 def _check_can_manage(by: User | None, target_path: Any) -> None:
@@ -113,16 +126,24 @@ def _check_can_manage(by: User | None, target_path: Any) -> None:
 def assign_role(user: User, *, role: str, node: Any = None, by: User | None = None) -> RoleAssignment:
     """Give `user` a role at a node. Admins hand out roles below their own, inside their scope."""
     if role not in Role.values:
-        raise RuleError("unknown_role", _("Unknown role %(role)s.") % {"role": role}, fields={"role": [_("Unknown role.")]})
+        raise RuleError(
+            "unknown_role",
+            _("Unknown role %(role)s.") % {"role": role},
+            fields={"role": [_("Unknown role.")]},
+        )
     _check_role_fits_node(role, node)
     path = node.path if node is not None else ""
     if by is not None:
         _check_can_manage(by, path)
-        by_best = min((ROLE_RANK[a.role] for a in scope_mod.assignments_of(by)), default=0 if by.is_superuser else 99)
+        by_best = min(
+            (ROLE_RANK[a.role] for a in scope_mod.assignments_of(by)), default=0 if by.is_superuser else 99
+        )
         if not by.is_superuser and ROLE_RANK[role] <= by_best:
             raise RuleError("role_too_high", _("You may only hand out roles below your own."))
     assignment, created = RoleAssignment.objects.get_or_create(
-        user=user, role=role, scope_path=path,
+        user=user,
+        role=role,
+        scope_path=path,
         defaults={
             "area": node if node is not None and node._meta.model_name == "area" else None,
             "grid": node if node is not None and node._meta.model_name == "grid" else None,
@@ -130,8 +151,13 @@ def assign_role(user: User, *, role: str, node: Any = None, by: User | None = No
         },
     )
     if created:
-        record_event(actor=by, action="user:assign_role", target=user, area_path=path,
-                     extra={"role": role, "scope": assignment.scope_name})
+        record_event(
+            actor=by,
+            action="user:assign_role",
+            target=user,
+            area_path=path,
+            extra={"role": role, "scope": assignment.scope_name},
+        )
     scope_mod.clear(user)
     return assignment
 
@@ -139,14 +165,24 @@ def assign_role(user: User, *, role: str, node: Any = None, by: User | None = No
 @transaction.atomic
 def remove_assignment(assignment: RoleAssignment, *, by: User) -> None:
     _check_can_manage(by, assignment.scope_path)
-    record_event(actor=by, action="user:remove_role", target=assignment.user, area_path=assignment.scope_path,
-                 extra={"role": assignment.role})
+    record_event(
+        actor=by,
+        action="user:remove_role",
+        target=assignment.user,
+        area_path=assignment.scope_path,
+        extra={"role": assignment.role},
+    )
     assignment.delete()
 
 
 @transaction.atomic
 def create_user(
-    *, username: str, password: str, full_name: str = "", role: str | None = None, node: Any = None,
+    *,
+    username: str,
+    password: str,
+    full_name: str = "",
+    role: str | None = None,
+    node: Any = None,
     by: User | None = None,
 ) -> User:
     """Create an account under the password policy, optionally with its first role."""
@@ -154,16 +190,24 @@ def create_user(
         raise RuleError("forbidden", _("You do not have permission to do this here."))
     username = username.strip()
     if not username:
-        raise RuleError("invalid", _("A username is required."), fields={"username": [_("This field is required.")]})
+        raise RuleError(
+            "invalid", _("A username is required."), fields={"username": [_("This field is required.")]}
+        )
     if User.objects.filter(username=username).exists():
-        raise RuleError("username_taken", _("The username is already taken."),
-                        fields={"username": [_("The username is already taken.")]})
+        raise RuleError(
+            "username_taken",
+            _("The username is already taken."),
+            fields={"username": [_("The username is already taken.")]},
+        )
     user = User(username=username, full_name=full_name)
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise RuleError("weak_password", _("The password does not meet the policy."),
-                        fields={"password": list(exc.messages)}) from exc
+        raise RuleError(
+            "weak_password",
+            _("The password does not meet the policy."),
+            fields={"password": list(exc.messages)},
+        ) from exc
     if role is not None:
         _check_role_fits_node(role, node)
     user.set_password(password)
@@ -178,8 +222,11 @@ def set_password(user: User, *, password: str, by: User | None = None) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise RuleError("weak_password", _("The password does not meet the policy."),
-                        fields={"password": list(exc.messages)}) from exc
+        raise RuleError(
+            "weak_password",
+            _("The password does not meet the policy."),
+            fields={"password": list(exc.messages)},
+        ) from exc
     if by is not None and by.pk != user.pk:
         _check_can_manage(by, user)
     user.set_password(password)

@@ -15,7 +15,9 @@ class NotUsernameValidator:
             return
         pw = password.lower()
         if username in pw or username[::-1] in pw:
-            raise ValidationError(_("The password may not contain the username."), code="password_is_username")
+            raise ValidationError(
+                _("The password may not contain the username."), code="password_is_username"
+            )
 
     def get_help_text(self) -> str:
         return _("The password may not contain the username.")

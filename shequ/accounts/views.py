@@ -35,8 +35,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.log_in(request, username=form.cleaned_data["username"],
-                                   password=form.cleaned_data["password"])
+            user = services.log_in(
+                request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            )
         except RuleError as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -75,8 +76,11 @@ def switch_scope(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("That role is not one of yours."))
             return redirect("registry:dashboard")
         request.session[SESSION_KEY] = assignment.pk
-        messages.info(request, _("Now working as %(role)s · %(scope)s.")
-                      % {"role": assignment.get_role_display(), "scope": assignment.scope_name or _("everywhere")})
+        messages.info(
+            request,
+            _("Now working as %(role)s · %(scope)s.")
+            % {"role": assignment.get_role_display(), "scope": assignment.scope_name or _("everywhere")},
+        )
     # A detail page outside the new scope would 404, so go back to the dashboard.
     return redirect("registry:dashboard")
 
@@ -102,7 +106,11 @@ def _node_choices(request: HttpRequest) -> list[tuple[str, str]]:
 
     scope = _manage_scope(request)
     areas = Area.objects.filter(scope.q("path")).exclude(level="city").order_by("path")
-    grids = Grid.objects.filter(scope.q("path"), end_date__isnull=True).select_related("community").order_by("path")
+    grids = (
+        Grid.objects.filter(scope.q("path"), end_date__isnull=True)
+        .select_related("community")
+        .order_by("path")
+    )
     out = [(f"area:{a.pk}", f"{a.full_name or a.name}（{a.get_level_display()}）") for a in areas]
     out += [(f"grid:{g.pk}", f"{g.community.name} · {g.name}（{_('Grid')}）") for g in grids]
     return out
@@ -116,11 +124,16 @@ def _resolve_node(request: HttpRequest, value: str) -> Any:
     kind, _sep, pk = value.partition(":")
     model = {"area": Area, "grid": Grid}.get(kind)
     if model is None or not pk.isdigit():
-        raise RuleError("unknown_node", _("Choose an area or a grid from the list."), fields={"node": [_("Unknown.")]})
+        raise RuleError(
+            "unknown_node", _("Choose an area or a grid from the list."), fields={"node": [_("Unknown.")]}
+        )
     node = model.objects.filter(_manage_scope(request).q("path"), pk=int(pk)).first()
     if node is None:
-        raise RuleError("out_of_scope", _("You may only manage users within your own area."),
-                        fields={"node": [_("Not in your area.")]})
+        raise RuleError(
+            "out_of_scope",
+            _("You may only manage users within your own area."),
+            fields={"node": [_("Not in your area.")]},
+        )
     return node
 
 
@@ -136,8 +149,11 @@ def users_view(request: HttpRequest) -> HttpResponse:
         try:
             node = _resolve_node(request, form.cleaned_data["node"])
             user = services.create_user(
-                username=form.cleaned_data["username"], password=form.cleaned_data["password"],
-                full_name=form.cleaned_data["full_name"], role=form.cleaned_data["role"], node=node,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                node=node,
                 by=request.user,
             )
         except RuleError as exc:
@@ -159,7 +175,9 @@ def _user_or_404(request: HttpRequest, pk: int) -> User:
 @perm_required(Perm.MANAGE_USERS)
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = _user_or_404(request, pk)
-    form = AssignmentForm(request.POST or None, nodes=_node_choices(request), roles=role_choices(request.user))
+    form = AssignmentForm(
+        request.POST or None, nodes=_node_choices(request), roles=role_choices(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             node = _resolve_node(request, form.cleaned_data["node"])
@@ -170,9 +188,13 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Role added."))
             return redirect("accounts:user_detail", pk=target.pk)
     scope = _manage_scope(request)
-    assignments = [(a, scope.covers(a.scope_path) if a.scope_path else scope.everything)
-                   for a in target.assignments.all()]
-    return render(request, "accounts/user_detail.html", {"target": target, "form": form, "assignments": assignments})
+    assignments = [
+        (a, scope.covers(a.scope_path) if a.scope_path else scope.everything)
+        for a in target.assignments.all()
+    ]
+    return render(
+        request, "accounts/user_detail.html", {"target": target, "form": form, "assignments": assignments}
+    )
 
 
 @perm_required(Perm.MANAGE_USERS)

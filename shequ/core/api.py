@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -47,7 +48,9 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
                 for sub, msgs in _flatten(value).items():
                     out[f"{key}.{sub}"] = msgs
             elif isinstance(value, list):
-                out[key] = [str(v) if not isinstance(v, dict) else str(next(iter(v.values()), "")) for v in value]
+                out[key] = [
+                    str(v) if not isinstance(v, dict) else str(next(iter(v.values()), "")) for v in value
+                ]
             else:
                 out[key] = [str(value)]
         return out
@@ -81,10 +84,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             detail = fields["non_field_errors"][0]
         response.data = {"code": "invalid", "detail": detail, "fields": fields}
     elif isinstance(exc, exceptions.APIException):
-        code = exc.get_codes()
+        codes = exc.get_codes()
         response.data = {
-            "code": code if isinstance(code, str) else "error",
-            "detail": str(exc.detail) if not isinstance(exc.detail, dict | list) else str(exc.detail),
+            "code": codes if isinstance(codes, str) else "error",
+            "detail": str(exc.detail),
             "fields": {},
         }
     return response

@@ -12,9 +12,7 @@ class RuleError(Exception):
     `fields` maps a field name to its own messages.
     """
 
-    def __init__(
-        self, code: str, message: Any, *, fields: dict[str, list[Any]] | None = None
-    ) -> None:
+    def __init__(self, code: str, message: Any, *, fields: dict[str, list[Any]] | None = None) -> None:
         super().__init__(str(message))
         self.code = code
         self.message = message

@@ -63,7 +63,9 @@ def _cell_value(value: Any) -> Any:
     return str(value)
 
 
-def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1") -> HttpResponse:
+def xlsx_response(
+    filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1"
+) -> HttpResponse:
     buffer = io.BytesIO()
     write_xlsx(buffer, headers, rows, title=title)
     response = HttpResponse(
@@ -97,14 +99,18 @@ def template_workbook(
     lists = wb.create_sheet("代码表")
     lists.sheet_state = "hidden"
     for col_index, header in enumerate(headers, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=col_index).column_letter].width = max(12, len(header) * 2 + 4)
+        ws.column_dimensions[ws.cell(row=1, column=col_index).column_letter].width = max(
+            12, len(header) * 2 + 4
+        )
         values = dropdowns.get(header)
         if not values:
             continue
         letter = lists.cell(row=1, column=col_index).column_letter
         for r, value in enumerate(values, start=1):
             lists.cell(row=r, column=col_index, value=value)
-        dv = DataValidation(type="list", formula1=f"'代码表'!${letter}$1:${letter}${len(values)}", allow_blank=True)
+        dv = DataValidation(
+            type="list", formula1=f"'代码表'!${letter}$1:${letter}${len(values)}", allow_blank=True
+        )
         dv.error = "请从下拉列表中选择"
         dv.errorTitle = "输入有误"
         ws.add_data_validation(dv)

@@ -14,8 +14,43 @@ _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
 # GB/T 2260 province-level codes; 81/82/83 are used by HK, Macau and Taiwan residence permits.
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
-    "61 62 63 64 65 71 81 82 83".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+    ]
 )
 
 
@@ -68,7 +103,9 @@ def parse(raw: str, *, today: dt.date | None = None, known_regions: set[str] | N
         raise IdNumberError(_("ID number check digit is wrong."))
     warnings: list[str] = []
     if known_regions is not None and value[:6] not in known_regions:
-        warnings.append(str(_("Address code %(code)s is not in the current code table.") % {"code": value[:6]}))
+        warnings.append(
+            str(_("Address code %(code)s is not in the current code table.") % {"code": value[:6]})
+        )
     return IdNumber(
         value=value,
         region_code=value[:6],

@@ -8,8 +8,19 @@ from functools import lru_cache
 from pypinyin import Style, lazy_pinyin, pinyin
 
 # Surnames whose reading differs from the character's commonest one.
-_SURNAME_READINGS = {"单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "朴": "piao",
-                     "查": "zha", "盖": "ge", "区": "ou", "乐": "yue", "万俟": "moqi", "尉迟": "yuchi"}
+_SURNAME_READINGS = {
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "仇": "qiu",
+    "朴": "piao",
+    "查": "zha",
+    "盖": "ge",
+    "区": "ou",
+    "乐": "yue",
+    "万俟": "moqi",
+    "尉迟": "yuchi",
+}
 
 
 @lru_cache(maxsize=65536)

@@ -41,14 +41,18 @@ class ResidentFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
-        communities = selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
+        communities = (
+            selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
+        )
         grids = selectors.grids_visible_to(user).values_list("pk", "name")
         tags = selectors.tag_types_visible_to(user).values_list("code", "name")
         f = self.fields
         f["community"].choices = _blank(_("All communities")) + list(communities)
         f["grid"].choices = _blank(_("All grids")) + list(grids)
         f["tag"].choices = _blank(_("All tags")) + list(tags)
-        f["age"].choices = _blank(_("All ages")) + [(k, _("%(band)s years") % {"band": k}) for k in selectors.AGE_BANDS]
+        f["age"].choices = _blank(_("All ages")) + [
+            (k, _("%(band)s years") % {"band": k}) for k in selectors.AGE_BANDS
+        ]
         f["residence_type"].choices = _blank(_("All residence types")) + list(ResidenceType.choices)
         f["status"].choices = _blank(_("All statuses")) + list(ResidentStatus.choices)
 
@@ -71,27 +75,45 @@ class ResidentEditForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=64)
     gender = forms.ChoiceField(label=_("Sex"), required=False)
-    birth_date = forms.DateField(label=_("Birth date"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     ethnicity = forms.ChoiceField(label=_("Ethnicity"), required=False)
     political_status = forms.ChoiceField(label=_("Political status"), required=False)
     education = forms.ChoiceField(label=_("Education"), required=False)
     marital_status = forms.ChoiceField(label=_("Marital status"), required=False)
     relation_to_head = forms.ChoiceField(label=_("Relation to head"), required=False)
     residence_type = forms.ChoiceField(label=_("Residence type"), choices=ResidenceType.choices)
-    new_phone = forms.CharField(label=_("New phone number"), required=False, max_length=20,
-                                help_text=_("Leave empty to keep the current number."))
-    new_id_number = forms.CharField(label=_("New ID number"), required=False, max_length=32,
-                                    help_text=_("Leave empty to keep the current number."))
+    new_phone = forms.CharField(
+        label=_("New phone number"),
+        required=False,
+        max_length=20,
+        help_text=_("Leave empty to keep the current number."),
+    )
+    new_id_number = forms.CharField(
+        label=_("New ID number"),
+        required=False,
+        max_length=32,
+        help_text=_("Leave empty to keep the current number."),
+    )
     hukou_address = forms.CharField(label=_("Registered (hukou) address"), required=False, max_length=200)
     workplace = forms.CharField(label=_("Workplace"), required=False, max_length=200)
-    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    reason = forms.CharField(label=_("Reason for the change"), max_length=200,
-                             help_text=_("Kept in the change history, e.g. 入户走访核实."))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=200,
+        help_text=_("Kept in the change history, e.g. 入户走访核实."),
+    )
 
     CODED = {
-        "ethnicity": CodeTable.ETHNICITY, "political_status": CodeTable.POLITICAL_STATUS,
-        "education": CodeTable.EDUCATION, "marital_status": CodeTable.MARITAL_STATUS,
+        "ethnicity": CodeTable.ETHNICITY,
+        "political_status": CodeTable.POLITICAL_STATUS,
+        "education": CodeTable.EDUCATION,
+        "marital_status": CodeTable.MARITAL_STATUS,
         "relation_to_head": CodeTable.RELATIONSHIP,
     }
     PLAIN = ("name", "gender", "birth_date", "residence_type", "hukou_address", "workplace", "notes", *CODED)
@@ -123,15 +145,22 @@ class ResidentEditForm(forms.Form):
 
 
 class RevealForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500,
-                             error_messages={"required": _("Say why you need to see the full numbers.")})
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        error_messages={"required": _("Say why you need to see the full numbers.")},
+    )
 
 
 class LifeEventForm(forms.Form):
     kind = forms.ChoiceField(label=_("Event"), choices=LifeEventKind.choices)
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    household_number = forms.CharField(label=_("New household number"), required=False, max_length=32,
-                                       help_text=_("For moving in or changing household."))
+    household_number = forms.CharField(
+        label=_("New household number"),
+        required=False,
+        max_length=32,
+        help_text=_("For moving in or changing household."),
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -156,7 +185,9 @@ class HouseholdFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
-        communities = selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
+        communities = (
+            selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
+        )
         self.fields["community"].choices = _blank(_("All communities")) + list(communities)
         self.fields["household_type"].choices = _blank(_("All types")) + list(HouseholdType.choices)
         self.fields["status"].choices = _blank(_("All statuses")) + list(HouseholdStatus.choices)
@@ -171,7 +202,9 @@ class BuildingFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
-        communities = selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
+        communities = (
+            selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
+        )
         grids = selectors.grids_visible_to(user).values_list("pk", "name")
         self.fields["community"].choices = _blank(_("All communities")) + list(communities)
         self.fields["grid"].choices = _blank(_("All grids")) + list(grids)

@@ -22,15 +22,24 @@ def to_shape(geojson: dict[str, Any] | None, *, field: str = "boundary") -> Base
             raise ValueError
         geom = shape(geojson)
     except Exception as exc:
-        raise RuleError("invalid_boundary", _("The boundary must be a GeoJSON Polygon or MultiPolygon."),
-                        fields={field: [_("Not a GeoJSON polygon.")]}) from exc
+        raise RuleError(
+            "invalid_boundary",
+            _("The boundary must be a GeoJSON Polygon or MultiPolygon."),
+            fields={field: [_("Not a GeoJSON polygon.")]},
+        ) from exc
     if geom.is_empty or not geom.is_valid:
-        raise RuleError("invalid_boundary", _("The boundary is not a valid polygon (it crosses itself or is empty)."),
-                        fields={field: [_("Invalid polygon.")]})
+        raise RuleError(
+            "invalid_boundary",
+            _("The boundary is not a valid polygon (it crosses itself or is empty)."),
+            fields={field: [_("Invalid polygon.")]},
+        )
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise RuleError("invalid_boundary", _("The boundary coordinates are not longitude/latitude."),
-                        fields={field: [_("Coordinates out of range.")]})
+        raise RuleError(
+            "invalid_boundary",
+            _("The boundary coordinates are not longitude/latitude."),
+            fields={field: [_("Coordinates out of range.")]},
+        )
     return geom
 
 
@@ -49,10 +58,16 @@ def check_boundary(
     tolerance = settings.SHEQU_GRID_MAX_OVERLAP_RATIO
     parent_geom = to_shape(parent, field=field) if parent else None
     if parent_geom is not None and geom.difference(parent_geom).area > tolerance * geom.area:
-        raise RuleError("outside_parent", _("The boundary lies outside its community's boundary."),
-                        fields={field: [_("Outside the community boundary.")]})
+        raise RuleError(
+            "outside_parent",
+            _("The boundary lies outside its community's boundary."),
+            fields={field: [_("Outside the community boundary.")]},
+        )
     for sibling in siblings:
         other = to_shape(sibling)
         if other is not None and geom.intersection(other).area > tolerance * min(geom.area, other.area):
-            raise RuleError("overlaps_sibling", _("The boundary overlaps a neighbouring grid."),
-                            fields={field: [_("Overlaps a neighbouring grid.")]})
+            raise RuleError(
+                "overlaps_sibling",
+                _("The boundary overlaps a neighbouring grid."),
+                fields={field: [_("Overlaps a neighbouring grid.")]},
+            )

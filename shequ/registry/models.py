@@ -37,7 +37,12 @@ class Area(TimeStamped):
     name = models.CharField(_("name"), max_length=64)
     level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     path = models.CharField(_("path"), max_length=64, unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
@@ -80,13 +85,19 @@ class Grid(TimeStamped):
 
     code = models.CharField(_("grid code"), max_length=15, unique=True)
     name = models.CharField(_("name"), max_length=64)
-    community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="grids", verbose_name=_("community"))
+    community = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="grids", verbose_name=_("community")
+    )
     path = models.CharField(_("path"), max_length=64, unique=True)
-    kind = models.CharField(_("kind"), max_length=16, choices=GridKind.choices, default=GridKind.COMPREHENSIVE)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=GridKind.choices, default=GridKind.COMPREHENSIVE
+    )
     boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
     households_planned = models.PositiveIntegerField(_("households (planned)"), null=True, blank=True)
     responsible = models.CharField(
-        _("responsible party"), max_length=128, blank=True,
+        _("responsible party"),
+        max_length=128,
+        blank=True,
         help_text=_("Where nobody is named, the community is responsible (属地兜底)."),
     )
     start_date = models.DateField(_("in force from"), default=dt.date(2020, 1, 1))
@@ -112,7 +123,9 @@ class MicroGrid(TimeStamped):
 
     code = models.CharField(_("micro-grid code"), max_length=18, unique=True)
     name = models.CharField(_("name"), max_length=64)
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="micro_grids", verbose_name=_("grid"))
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, related_name="micro_grids", verbose_name=_("grid")
+    )
     path = models.CharField(_("path"), max_length=64, unique=True)
     boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
     leader_name = models.CharField(_("leader"), max_length=64, blank=True)
@@ -139,11 +152,25 @@ class Building(TimeStamped):
     name = models.CharField(_("name"), max_length=64)
     estate = models.CharField(_("residential estate"), max_length=64, blank=True)
     address = models.CharField(_("standard address"), max_length=200)
-    community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("community"))
-    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="buildings",
-                             verbose_name=_("grid"))
-    micro_grid = models.ForeignKey(MicroGrid, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="buildings", verbose_name=_("micro-grid"))
+    community = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("community")
+    )
+    grid = models.ForeignKey(
+        Grid,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="buildings",
+        verbose_name=_("grid"),
+    )
+    micro_grid = models.ForeignKey(
+        MicroGrid,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="buildings",
+        verbose_name=_("micro-grid"),
+    )
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     floors = models.PositiveSmallIntegerField(_("floors"), default=1)
@@ -159,7 +186,11 @@ class Building(TimeStamped):
         indexes = [path_index("building")]
 
     def __str__(self) -> str:
-        return f"{self.estate}{self.name}" if self.estate and not self.name.startswith(self.estate) else self.name
+        return (
+            f"{self.estate}{self.name}"
+            if self.estate and not self.name.startswith(self.estate)
+            else self.name
+        )
 
 
 class DwellingUse(models.TextChoices):
@@ -171,13 +202,18 @@ class DwellingUse(models.TextChoices):
 
 
 class Dwelling(TimeStamped):
-    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="dwellings",
-                                 verbose_name=_("building"))
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="dwellings", verbose_name=_("building")
+    )
     unit = models.CharField(_("unit"), max_length=8, blank=True)
     floor = models.SmallIntegerField(_("floor"), default=1)
     room = models.CharField(_("room"), max_length=16)
-    use = models.CharField(_("use"), max_length=16, choices=DwellingUse.choices, default=DwellingUse.OWNER_OCCUPIED)
-    floor_area_m2 = models.DecimalField(_("floor area (m²)"), max_digits=7, decimal_places=1, null=True, blank=True)
+    use = models.CharField(
+        _("use"), max_length=16, choices=DwellingUse.choices, default=DwellingUse.OWNER_OCCUPIED
+    )
+    floor_area_m2 = models.DecimalField(
+        _("floor area (m²)"), max_digits=7, decimal_places=1, null=True, blank=True
+    )
     area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
@@ -212,16 +248,31 @@ class HouseholdStatus(models.TextChoices):
 
 class Household(TimeStamped):
     number = models.CharField(_("household number"), max_length=32)
-    community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="households",
-                                  verbose_name=_("community"))
-    dwelling = models.ForeignKey(Dwelling, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="households", verbose_name=_("dwelling"))
-    household_type = models.CharField(_("household type"), max_length=16, choices=HouseholdType.choices,
-                                      default=HouseholdType.REGISTERED)
-    head = models.ForeignKey("Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                             verbose_name=_("head of household"))
-    status = models.CharField(_("status"), max_length=16, choices=HouseholdStatus.choices,
-                              default=HouseholdStatus.ACTIVE)
+    community = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="households", verbose_name=_("community")
+    )
+    dwelling = models.ForeignKey(
+        Dwelling,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("dwelling"),
+    )
+    household_type = models.CharField(
+        _("household type"), max_length=16, choices=HouseholdType.choices, default=HouseholdType.REGISTERED
+    )
+    head = models.ForeignKey(
+        "Resident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("head of household"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
+    )
     area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
@@ -229,7 +280,9 @@ class Household(TimeStamped):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["number"]
-        constraints = [models.UniqueConstraint(fields=["community", "number"], name="registry_household_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "number"], name="registry_household_unique")
+        ]
         indexes = [path_index("household")]
 
     def __str__(self) -> str:
@@ -268,7 +321,9 @@ class Resident(TimeStamped):
     name = models.CharField(_("name"), max_length=64)
     name_pinyin = models.CharField(_("name (pinyin)"), max_length=128, blank=True, db_index=True)
     name_initials = models.CharField(_("name (initials)"), max_length=32, blank=True, db_index=True)
-    id_type = models.CharField(_("document type"), max_length=16, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_type = models.CharField(
+        _("document type"), max_length=16, choices=IdType.choices, default=IdType.RESIDENT_ID
+    )
     id_number_cipher = models.TextField(_("ID number (encrypted)"), blank=True)
     id_number_digest = models.CharField(_("ID number (digest)"), max_length=64, blank=True)
     id_number_masked = models.CharField(_("ID number"), max_length=32, blank=True)
@@ -282,25 +337,54 @@ class Resident(TimeStamped):
     phone_digest = models.CharField(_("phone (digest)"), max_length=64, blank=True, db_index=True)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
     hukou_address = models.CharField(_("registered (hukou) address"), max_length=200, blank=True)
-    residence_type = models.CharField(_("residence type"), max_length=16, choices=ResidenceType.choices,
-                                      default=ResidenceType.REGISTERED)
-    community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="residents",
-                                  verbose_name=_("community"))
-    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="residents",
-                             verbose_name=_("grid"))
-    micro_grid = models.ForeignKey(MicroGrid, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="residents", verbose_name=_("micro-grid"))
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="members", verbose_name=_("household"))
+    residence_type = models.CharField(
+        _("residence type"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
+    )
+    community = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="residents", verbose_name=_("community")
+    )
+    grid = models.ForeignKey(
+        Grid,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="residents",
+        verbose_name=_("grid"),
+    )
+    micro_grid = models.ForeignKey(
+        MicroGrid,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="residents",
+        verbose_name=_("micro-grid"),
+    )
+    household = models.ForeignKey(
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("household"),
+    )
     relation_to_head = models.CharField(_("relation to head"), max_length=2, blank=True)  # GB/T 4761
-    dwelling = models.ForeignKey(Dwelling, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="residents", verbose_name=_("dwelling"))
+    dwelling = models.ForeignKey(
+        Dwelling,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="residents",
+        verbose_name=_("dwelling"),
+    )
     workplace = models.CharField(_("workplace"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=ResidentStatus.choices,
-                              default=ResidentStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ResidentStatus.choices, default=ResidentStatus.ACTIVE
+    )
     area_path = models.CharField(_("area path"), max_length=64)
-    tags = models.ManyToManyField("TagType", through="ResidentTag", related_name="residents", verbose_name=_("tags"))
+    tags = models.ManyToManyField(
+        "TagType", through="ResidentTag", related_name="residents", verbose_name=_("tags")
+    )
     history = HistoricalRecords(excluded_fields=["name_pinyin", "name_initials"])
 
     class Meta:
@@ -309,7 +393,8 @@ class Resident(TimeStamped):
         ordering = ["area_path", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number_digest"], condition=~models.Q(id_number_digest=""),
+                fields=["id_number_digest"],
+                condition=~models.Q(id_number_digest=""),
                 name="registry_resident_id_unique",
             ),
         ]
@@ -329,7 +414,11 @@ class Resident(TimeStamped):
         if not self.birth_date:
             return None
         today = dt.date.today()  # noqa: DTZ011
-        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        return (
+            today.year
+            - self.birth_date.year
+            - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        )
 
 
 class TagType(models.Model):
@@ -340,7 +429,9 @@ class TagType(models.Model):
     group = models.CharField(_("group"), max_length=32, blank=True)
     restricted = models.BooleanField(_("restricted"), default=False)
     visit_interval_days = models.PositiveSmallIntegerField(
-        _("visit every (days)"), null=True, blank=True,
+        _("visit every (days)"),
+        null=True,
+        blank=True,
         help_text=_("How often a tagged resident should be visited; empty for no rule."),
     )
     sort = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -355,8 +446,9 @@ class TagType(models.Model):
 
 
 class ResidentTag(TimeStamped):
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tag_links",
-                                 verbose_name=_("resident"))
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="tag_links", verbose_name=_("resident")
+    )
     tag = models.ForeignKey(TagType, on_delete=models.PROTECT, related_name="links", verbose_name=_("tag"))
     since = models.DateField(_("since"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -368,7 +460,9 @@ class ResidentTag(TimeStamped):
     class Meta:
         verbose_name = _("resident tag")
         verbose_name_plural = _("resident tags")
-        constraints = [models.UniqueConstraint(fields=["resident", "tag"], name="registry_resident_tag_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "tag"], name="registry_resident_tag_unique")
+        ]
         indexes = [path_index("residenttag")]
 
     def __str__(self) -> str:
@@ -396,12 +490,25 @@ class Organization(TimeStamped):
     contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="organizations",
-                                  verbose_name=_("community"))
-    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="organizations",
-                             verbose_name=_("grid"))
-    building = models.ForeignKey(Building, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="organizations", verbose_name=_("building"))
+    community = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("community")
+    )
+    grid = models.ForeignKey(
+        Grid,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organizations",
+        verbose_name=_("grid"),
+    )
+    building = models.ForeignKey(
+        Building,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organizations",
+        verbose_name=_("building"),
+    )
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     active = models.BooleanField(_("in operation"), default=True)
     area_path = models.CharField(_("area path"), max_length=64)
@@ -428,14 +535,21 @@ class LifeEventKind(models.TextChoices):
 class LifeEvent(models.Model):
     """A change in a resident's life that changes status instead of deleting anything. Immutable."""
 
-    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="life_events",
-                                 verbose_name=_("resident"))
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="life_events", verbose_name=_("resident")
+    )
     kind = models.CharField(_("event"), max_length=32, choices=LifeEventKind.choices)
     date = models.DateField(_("date"))
     detail = models.CharField(_("detail"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     area_path = models.CharField(_("area path"), max_length=64)
 
@@ -459,13 +573,20 @@ class ImportStatus(models.TextChoices):
 class ImportJob(TimeStamped):
     """A resident import: the uploaded file, its header mapping, progress and the row errors."""
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("uploaded by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=200)
     dry_run = models.BooleanField(_("check only"), default=False)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
     created = models.PositiveIntegerField(_("created"), default=0)

@@ -60,7 +60,9 @@ def areas_visible_to(user: Any) -> QuerySet[Area]:
 def grids_visible_to(user: Any) -> QuerySet[Grid]:
     scope = places_scope(user)
     # A grid worker scoped to a micro-grid still sees the grid it belongs to.
-    return Grid.objects.filter(scope.q("path") | (Q() if scope.everything else scope.ancestors_q("path"))).select_related("community")
+    return Grid.objects.filter(
+        scope.q("path") | (Q() if scope.everything else scope.ancestors_q("path"))
+    ).select_related("community")
 
 
 def micro_grids_visible_to(user: Any) -> QuerySet[MicroGrid]:
@@ -163,7 +165,9 @@ def search_residents(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
         return qs.filter(Q(phone_masked__endswith=text) | Q(id_number_masked__endswith=text))
     if _LETTERS.match(text.replace(" ", "")):  # "zw", "zhangwei" or "zhang wei"
         low = text.replace(" ", "").lower()
-        return qs.filter(Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low) | Q(name__icontains=text))
+        return qs.filter(
+            Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low) | Q(name__icontains=text)
+        )
     return qs.filter(
         Q(name__contains=text)
         | Q(dwelling__building__address__contains=text)
@@ -172,11 +176,18 @@ def search_residents(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
 
 
 AGE_BANDS = {
-    "0-6": (0, 6), "7-17": (7, 17), "18-34": (18, 34), "35-59": (35, 59), "60-79": (60, 79), "80+": (80, 200),
+    "0-6": (0, 6),
+    "7-17": (7, 17),
+    "18-34": (18, 34),
+    "35-59": (35, 59),
+    "60-79": (60, 79),
+    "80+": (80, 200),
 }
 
 
-def filter_by_age_band(qs: QuerySet[Resident], band: str, *, today: dt.date | None = None) -> QuerySet[Resident]:
+def filter_by_age_band(
+    qs: QuerySet[Resident], band: str, *, today: dt.date | None = None
+) -> QuerySet[Resident]:
     if band not in AGE_BANDS:
         return qs
     low, high = AGE_BANDS[band]

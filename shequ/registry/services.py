@@ -67,13 +67,20 @@ def placement(*, community: Area, grid: Grid | None = None, micro_grid: MicroGri
 
 # --- places -----------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def create_area(*, code: str, name: str, level: str, parent: Area | None, by: Any = None, **extra: Any) -> Area:
+def create_area(
+    *, code: str, name: str, level: str, parent: Area | None, by: Any = None, **extra: Any
+) -> Area:
     if len(code) != 12 or not code.isdigit():
-        raise RuleError("invalid_code", _("A division code has 12 digits."), fields={"code": [_("12 digits.")]})
+        raise RuleError(
+            "invalid_code", _("A division code has 12 digits."), fields={"code": [_("12 digits.")]}
+        )
     require(by, Perm.CHANGE_REGISTRY, parent.path if parent else None)
     area = Area(code=code, name=name, level=level, parent=parent, path=Area.path_for(code, level), **extra)
-    area.full_name = f"{parent.full_name or parent.name}{name}" if parent and level != AreaLevel.DISTRICT else name
+    area.full_name = (
+        f"{parent.full_name or parent.name}{name}" if parent and level != AreaLevel.DISTRICT else name
+    )
     if area.boundary:
         geo.to_shape(area.boundary)
     _as(area, by).save()
@@ -89,8 +96,14 @@ def _sibling_boundaries(community: Area, exclude_pk: int | None = None) -> list[
 
 @transaction.atomic
 def create_grid(
-    *, community: Area, sequence: int, name: str, boundary: dict[str, Any] | None = None, by: Any = None,
-    check_overlap: bool = True, **extra: Any,
+    *,
+    community: Area,
+    sequence: int,
+    name: str,
+    boundary: dict[str, Any] | None = None,
+    by: Any = None,
+    check_overlap: bool = True,
+    **extra: Any,
 ) -> Grid:
     """A grid numbered within its community; its boundary must sit inside the community's and
     not overlap its sibling grids (grids have no gaps or overlaps, CJ/T 213)."""
@@ -98,13 +111,24 @@ def create_grid(
     if community.level != AreaLevel.COMMUNITY:
         raise RuleError("not_a_community", _("Grids belong to a community."))
     if not 1 <= sequence <= 999:
-        raise RuleError("invalid_code", _("The grid number is 1 to 999."), fields={"sequence": [_("1 to 999.")]})
+        raise RuleError(
+            "invalid_code", _("The grid number is 1 to 999."), fields={"sequence": [_("1 to 999.")]}
+        )
     if boundary:
-        geo.check_boundary(boundary, parent=community.boundary,
-                           siblings=_sibling_boundaries(community) if check_overlap else [])
+        geo.check_boundary(
+            boundary,
+            parent=community.boundary,
+            siblings=_sibling_boundaries(community) if check_overlap else [],
+        )
     code = f"{community.code}{sequence:03d}"
-    grid = Grid(code=code, name=name, community=community, path=f"{community.path}.{sequence:03d}",
-                boundary=boundary, **extra)
+    grid = Grid(
+        code=code,
+        name=name,
+        community=community,
+        path=f"{community.path}.{sequence:03d}",
+        boundary=boundary,
+        **extra,
+    )
     _as(grid, by).save()
     return grid
 
@@ -112,7 +136,9 @@ def create_grid(
 @transaction.atomic
 def change_grid_boundary(grid: Grid, *, boundary: dict[str, Any] | None, by: Any, reason: str = "") -> Grid:
     require(by, Perm.CHANGE_REGISTRY, grid.path)
-    geo.check_boundary(boundary, parent=grid.community.boundary, siblings=_sibling_boundaries(grid.community, grid.pk))
+    geo.check_boundary(
+        boundary, parent=grid.community.boundary, siblings=_sibling_boundaries(grid.community, grid.pk)
+    )
     grid.boundary = boundary
     grid._change_reason = reason  # type: ignore[attr-defined]
     _as(grid, by).save()
@@ -120,52 +146,94 @@ def change_grid_boundary(grid: Grid, *, boundary: dict[str, Any] | None, by: Any
 
 
 @transaction.atomic
-def create_micro_grid(*, grid: Grid, sequence: int, name: str, boundary: dict[str, Any] | None = None,
-                      by: Any = None, **extra: Any) -> MicroGrid:
+def create_micro_grid(
+    *,
+    grid: Grid,
+    sequence: int,
+    name: str,
+    boundary: dict[str, Any] | None = None,
+    by: Any = None,
+    **extra: Any,
+) -> MicroGrid:
     require(by, Perm.CHANGE_REGISTRY, grid.path)
     if boundary:
-        geo.check_boundary(boundary, parent=grid.boundary, siblings=[
-            b for b in MicroGrid.objects.filter(grid=grid).exclude(boundary=None).values_list("boundary", flat=True)
-        ])
-    micro = MicroGrid(code=f"{grid.code}{sequence:03d}", name=name, grid=grid, path=f"{grid.path}.{sequence:03d}",
-                      boundary=boundary, **extra)
+        geo.check_boundary(
+            boundary,
+            parent=grid.boundary,
+            siblings=list(
+                MicroGrid.objects.filter(grid=grid).exclude(boundary=None).values_list("boundary", flat=True)
+            ),
+        )
+    micro = MicroGrid(
+        code=f"{grid.code}{sequence:03d}",
+        name=name,
+        grid=grid,
+        path=f"{grid.path}.{sequence:03d}",
+        boundary=boundary,
+        **extra,
+    )
     _as(micro, by).save()
     return micro
 
 
 @transaction.atomic
 def create_building(
-    *, community: Area, name: str, address: str, grid: Grid | None = None, micro_grid: MicroGrid | None = None,
-    by: Any = None, **extra: Any,
+    *,
+    community: Area,
+    name: str,
+    address: str,
+    grid: Grid | None = None,
+    micro_grid: MicroGrid | None = None,
+    by: Any = None,
+    **extra: Any,
 ) -> Building:
     """Buildings are numbered 00001–99999 within their community (DB6101/T 3185)."""
     path = placement(community=community, grid=grid, micro_grid=micro_grid)
     require(by, Perm.CHANGE_REGISTRY, path)
     Area.objects.select_for_update().filter(pk=community.pk).first()  # serialise numbering per community
-    last = Building.objects.filter(community=community).order_by("-code").values_list("code", flat=True).first()
+    last = (
+        Building.objects.filter(community=community).order_by("-code").values_list("code", flat=True).first()
+    )
     seq = int(last[-5:]) + 1 if last else 1
     if seq > 99999:
         raise RuleError("too_many_buildings", _("The community has no building numbers left."))
     if micro_grid is not None and grid is None:
         grid = micro_grid.grid
-    building = Building(code=f"{community.code}{seq:05d}", name=name, address=address,
-                        community=community, grid=grid, micro_grid=micro_grid, area_path=path, **extra)
+    building = Building(
+        code=f"{community.code}{seq:05d}",
+        name=name,
+        address=address,
+        community=community,
+        grid=grid,
+        micro_grid=micro_grid,
+        area_path=path,
+        **extra,
+    )
     _as(building, by).save()
     return building
 
 
-def get_or_create_dwelling(*, building: Building, unit: str, room: str, floor: int | None = None,
-                           use: str = DwellingUse.OWNER_OCCUPIED) -> tuple[Dwelling, bool]:
+def get_or_create_dwelling(
+    *,
+    building: Building,
+    unit: str,
+    room: str,
+    floor: int | None = None,
+    use: str = DwellingUse.OWNER_OCCUPIED,
+) -> tuple[Dwelling, bool]:
     if floor is None:
         digits = "".join(c for c in room if c.isdigit())
         floor = int(digits[:-2]) if len(digits) >= 3 else 1
     return Dwelling.objects.get_or_create(
-        building=building, unit=unit, room=room,
+        building=building,
+        unit=unit,
+        room=room,
         defaults={"floor": floor, "use": use, "area_path": building.area_path},
     )
 
 
 # --- people -----------------------------------------------------------------------------------
+
 
 def _apply(resident: Resident, data: dict[str, Any]) -> list[str]:
     """Copy cleaned fields onto the row; returns the names of fields that changed."""
@@ -193,14 +261,20 @@ def _apply(resident: Resident, data: dict[str, Any]) -> list[str]:
 
 
 def _duplicate_id() -> RuleError:
-    return RuleError("duplicate_id_number", _("A resident with this ID number is already registered."),
-                     fields={"id_number": [_("Already registered.")]})
+    return RuleError(
+        "duplicate_id_number",
+        _("A resident with this ID number is already registered."),
+        fields={"id_number": [_("Already registered.")]},
+    )
 
 
 def _check_unique_id(resident: Resident) -> None:
-    if resident.id_number_digest and Resident.objects.filter(
-        id_number_digest=resident.id_number_digest
-    ).exclude(pk=resident.pk).exists():
+    if (
+        resident.id_number_digest
+        and Resident.objects.filter(id_number_digest=resident.id_number_digest)
+        .exclude(pk=resident.pk)
+        .exists()
+    ):
         raise _duplicate_id()
 
 
@@ -210,17 +284,26 @@ def _save_resident(resident: Resident, by: Any) -> None:
         with transaction.atomic():
             _as(resident, by).save()
     except IntegrityError as exc:
-        if resident.id_number_digest and Resident.objects.filter(id_number_digest=resident.id_number_digest).exclude(
-            pk=resident.pk
-        ).exists():
+        if (
+            resident.id_number_digest
+            and Resident.objects.filter(id_number_digest=resident.id_number_digest)
+            .exclude(pk=resident.pk)
+            .exists()
+        ):
             raise _duplicate_id() from exc
         raise
 
 
 @transaction.atomic
 def register_resident(
-    *, by: Any, community: Area, fields: dict[str, Any], grid: Grid | None = None,
-    micro_grid: MicroGrid | None = None, household: Household | None = None, dwelling: Dwelling | None = None,
+    *,
+    by: Any,
+    community: Area,
+    fields: dict[str, Any],
+    grid: Grid | None = None,
+    micro_grid: MicroGrid | None = None,
+    household: Household | None = None,
+    dwelling: Dwelling | None = None,
     reason: str = "",
 ) -> Resident:
     """Add a person to the actual population of a community, validated as the import validates."""
@@ -231,8 +314,14 @@ def register_resident(
         grid, micro_grid = dwelling.building.grid, dwelling.building.micro_grid
     path = placement(community=community, grid=grid, micro_grid=micro_grid)
     require(by, Perm.CHANGE_REGISTRY, path)
-    resident = Resident(community=community, grid=grid, micro_grid=micro_grid, household=household,
-                        dwelling=dwelling or (household.dwelling if household else None), area_path=path)
+    resident = Resident(
+        community=community,
+        grid=grid,
+        micro_grid=micro_grid,
+        household=household,
+        dwelling=dwelling or (household.dwelling if household else None),
+        area_path=path,
+    )
     _apply(resident, cleaned.data)
     _check_unique_id(resident)
     resident._change_reason = reason or _("Registered")  # type: ignore[attr-defined]
@@ -262,29 +351,51 @@ def reveal_pii(resident: Resident, *, by: Any, reason: str, ip_address: str | No
     reason, and leaves an audit record (PIPL; GB/T 35273)."""
     reason = (reason or "").strip()
     if not reason:
-        raise RuleError("reason_required", _("Say why you need to see the full numbers."),
-                        fields={"reason": [_("A reason is required.")]})
+        raise RuleError(
+            "reason_required",
+            _("Say why you need to see the full numbers."),
+            fields={"reason": [_("A reason is required.")]},
+        )
     if len(reason) > 500:
-        raise RuleError("invalid", _("The reason is too long."), fields={"reason": [_("At most 500 characters.")]})
+        raise RuleError(
+            "invalid", _("The reason is too long."), fields={"reason": [_("At most 500 characters.")]}
+        )
     require(by, Perm.REVEAL_PII, resident.area_path)
     record_event(actor=by, action="resident:reveal", target=resident, reason=reason, ip_address=ip_address)
     return {"id_number": pii.plaintext_id_number(resident), "phone": pii.plaintext_phone(resident)}
 
 
-def _life_event(resident: Resident, *, kind: str, date: dt.date, by: Any, detail: str = "", note: str = "") -> LifeEvent:
-    return LifeEvent.objects.create(resident=resident, kind=kind, date=date, detail=detail, note=note,
-                                    recorded_by=by if getattr(by, "pk", None) else None, area_path=resident.area_path)
+def _life_event(
+    resident: Resident, *, kind: str, date: dt.date, by: Any, detail: str = "", note: str = ""
+) -> LifeEvent:
+    return LifeEvent.objects.create(
+        resident=resident,
+        kind=kind,
+        date=date,
+        detail=detail,
+        note=note,
+        recorded_by=by if getattr(by, "pk", None) else None,
+        area_path=resident.area_path,
+    )
 
 
 @transaction.atomic
 def record_life_event(
-    resident: Resident, *, kind: str, date: dt.date, by: Any, note: str = "",
-    household: Household | None = None, dwelling: Dwelling | None = None,
+    resident: Resident,
+    *,
+    kind: str,
+    date: dt.date,
+    by: Any,
+    note: str = "",
+    household: Household | None = None,
+    dwelling: Dwelling | None = None,
 ) -> LifeEvent:
     """Move in, move out, birth, death or change of household: status changes, nothing is deleted."""
     require(by, Perm.CHANGE_REGISTRY, resident.area_path)
     if date > timezone.localdate():
-        raise RuleError("future_date", _("The date cannot be in the future."), fields={"date": [_("In the future.")]})
+        raise RuleError(
+            "future_date", _("The date cannot be in the future."), fields={"date": [_("In the future.")]}
+        )
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     detail = ""
     if resident.status == ResidentStatus.DECEASED:
@@ -297,8 +408,9 @@ def record_life_event(
         resident.status = ResidentStatus.MOVED_OUT
     elif kind in (LifeEventKind.MOVE_IN, LifeEventKind.CHANGE_HOUSEHOLD, LifeEventKind.BIRTH):
         if kind == LifeEventKind.CHANGE_HOUSEHOLD and household is None:
-            raise RuleError("household_required", _("Choose the new household."),
-                            fields={"household": [_("Required.")]})
+            raise RuleError(
+                "household_required", _("Choose the new household."), fields={"household": [_("Required.")]}
+            )
         if household is not None:
             require(by, Perm.CHANGE_REGISTRY, household.area_path)
             detail = _("Household %(old)s → %(new)s") % {"old": resident.household or "-", "new": household}
@@ -324,15 +436,30 @@ def record_life_event(
 
 
 @transaction.atomic
-def add_tag(resident: Resident, *, tag: TagType, by: Any, since: dt.date | None = None, note: str = "",
-            disability_category: str = "", disability_grade: str = "") -> ResidentTag:
+def add_tag(
+    resident: Resident,
+    *,
+    tag: TagType,
+    by: Any,
+    since: dt.date | None = None,
+    note: str = "",
+    disability_category: str = "",
+    disability_grade: str = "",
+) -> ResidentTag:
     require(by, Perm.CHANGE_REGISTRY, resident.area_path)
     if tag.restricted:
         require(by, Perm.VIEW_KEY_POPULATIONS, resident.area_path)
     link = ResidentTag.objects.filter(resident=resident, tag=tag).first()
     if link is None:
-        link = ResidentTag(resident=resident, tag=tag, since=since, note=note, area_path=resident.area_path,
-                           disability_category=disability_category, disability_grade=disability_grade)
+        link = ResidentTag(
+            resident=resident,
+            tag=tag,
+            since=since,
+            note=note,
+            area_path=resident.area_path,
+            disability_category=disability_category,
+            disability_grade=disability_grade,
+        )
         try:
             with transaction.atomic():
                 _as(link, by).save()
@@ -356,15 +483,25 @@ def remove_tag(resident: Resident, *, tag: TagType, by: Any, reason: str = "") -
 
 
 @transaction.atomic
-def create_household(*, community: Area, number: str, by: Any, dwelling: Dwelling | None = None,
-                     household_type: str = "registered") -> Household:
+def create_household(
+    *,
+    community: Area,
+    number: str,
+    by: Any,
+    dwelling: Dwelling | None = None,
+    household_type: str = "registered",
+) -> Household:
     path = dwelling.area_path if dwelling is not None else community.path
     require(by, Perm.CHANGE_REGISTRY, path)
     if Household.objects.filter(community=community, number=number).exists():
-        raise RuleError("duplicate_household", _("This household number is already used in the community."),
-                        fields={"number": [_("Already used.")]})
-    household = Household(community=community, number=number, dwelling=dwelling,
-                          household_type=household_type, area_path=path)
+        raise RuleError(
+            "duplicate_household",
+            _("This household number is already used in the community."),
+            fields={"number": [_("Already used.")]},
+        )
+    household = Household(
+        community=community, number=number, dwelling=dwelling, household_type=household_type, area_path=path
+    )
     _as(household, by).save()
     return household
 

@@ -23,7 +23,11 @@ urlpatterns += [
     path("buildings/", places.building_list, name="buildings"),
     path("buildings/export/", places.building_export, name="buildings_export"),
     path("buildings/<int:pk>/", places.building_detail, name="building_detail"),
-    path("buildings/<int:pk>/dwellings/<int:dwelling_pk>/", places.dwelling_residents, name="dwelling_residents"),
+    path(
+        "buildings/<int:pk>/dwellings/<int:dwelling_pk>/",
+        places.dwelling_residents,
+        name="dwelling_residents",
+    ),
     path("grids/", places.grid_list, name="grids"),
     path("organizations/", places.organization_list, name="organizations"),
     path("map/", places.map_page, name="map"),

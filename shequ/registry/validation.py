@@ -140,7 +140,9 @@ def clean_resident(raw: dict[str, Any], *, partial: bool = False, today: dt.date
     if present("phone"):
         phone = normalize_phone(raw.get("phone"))
         if phone and not is_valid_phone(phone):
-            out.error("phone", _("Phone number is not valid (11-digit mobile or landline such as 0579-87654321)."))
+            out.error(
+                "phone", _("Phone number is not valid (11-digit mobile or landline such as 0579-87654321).")
+            )
         else:
             out.data["phone"] = phone
 

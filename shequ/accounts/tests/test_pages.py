@@ -37,7 +37,9 @@ def test_login_page_logs_in_and_redirects(client: Any, county: County) -> None:
 def test_login_follows_a_safe_next_only(client: Any, county: County) -> None:
     make_user(Role.COMMUNITY_WORKER, county.community_a1, username="zhang")
     data = {"username": "zhang", "password": PASSWORD}
-    ok = client.post(reverse("accounts:login") + "?next=/registry/residents/", {**data, "next": "/registry/residents/"})
+    ok = client.post(
+        reverse("accounts:login") + "?next=/registry/residents/", {**data, "next": "/registry/residents/"}
+    )
     assert ok["Location"] == "/registry/residents/"
     client.logout()
     evil = client.post(reverse("accounts:login"), {**data, "next": "https://evil.example/"})
@@ -95,13 +97,21 @@ def test_change_my_password(client: Any, county: County) -> None:
     user = make_user(Role.COMMUNITY_WORKER, county.community_a1)
     client.force_login(user)
     url = reverse("accounts:password")
-    wrong = client.post(url, {"old_password": "x", "new_password": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    wrong = client.post(
+        url, {"old_password": "x", "new_password": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert wrong.status_code == 200 and "errorlist" in html(wrong)
-    weak = client.post(url, {"old_password": PASSWORD, "new_password": "12345678", "new_password2": "12345678"})
+    weak = client.post(
+        url, {"old_password": PASSWORD, "new_password": "12345678", "new_password2": "12345678"}
+    )
     assert weak.status_code == 200 and "errorlist" in html(weak)
-    differ = client.post(url, {"old_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password2": "other"})
+    differ = client.post(
+        url, {"old_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password2": "other"}
+    )
     assert differ.status_code == 200 and "errorlist" in html(differ)
-    ok = client.post(url, {"old_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    ok = client.post(
+        url, {"old_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert ok.status_code == 302
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
@@ -162,21 +172,33 @@ def test_admin_creates_a_user_in_scope(client: Any, county: County, head: User) 
     page = html(client.get(reverse("accounts:users")))
     assert f'value="grid:{county.grid_a1_1.pk}"' in page
     assert f'value="grid:{county.grid_b1_1.pk}"' not in page
-    response = client.post(reverse("accounts:users"), {
-        "username": "new_grid_worker", "full_name": "赵六", "password": NEW_PASSWORD,
-        "role": Role.GRID_WORKER, "node": f"grid:{county.grid_a1_1.pk}"})
+    response = client.post(
+        reverse("accounts:users"),
+        {
+            "username": "new_grid_worker",
+            "full_name": "赵六",
+            "password": NEW_PASSWORD,
+            "role": Role.GRID_WORKER,
+            "node": f"grid:{county.grid_a1_1.pk}",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(username="new_grid_worker")
     assert user.assignments.get().scope_path == county.grid_a1_1.path
 
 
-@pytest.mark.parametrize("data", [
-    {"role": Role.GRID_WORKER, "node": "grid:{b1}"},      # outside the scope: not offered
-    {"role": Role.GRID_WORKER, "node": "area:{a1}"},      # wrong level for the role
-    {"role": Role.DISTRICT_ADMIN, "node": "area:{a1}"},   # above the admin's own role
-    {"role": Role.GRID_WORKER, "node": "", "password": "123"},  # weak password
-])
-def test_bad_user_forms_answer_with_messages(client: Any, county: County, head: User, data: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"role": Role.GRID_WORKER, "node": "grid:{b1}"},  # outside the scope: not offered
+        {"role": Role.GRID_WORKER, "node": "area:{a1}"},  # wrong level for the role
+        {"role": Role.DISTRICT_ADMIN, "node": "area:{a1}"},  # above the admin's own role
+        {"role": Role.GRID_WORKER, "node": "", "password": "123"},  # weak password
+    ],
+)
+def test_bad_user_forms_answer_with_messages(
+    client: Any, county: County, head: User, data: dict[str, str]
+) -> None:
     client.force_login(head)
     post = {"username": "someone", "full_name": "某人", "password": NEW_PASSWORD, **data}
     post["node"] = post["node"].format(b1=county.grid_b1_1.pk, a1=county.community_a1.pk)
@@ -186,11 +208,15 @@ def test_bad_user_forms_answer_with_messages(client: Any, county: County, head: 
     assert not User.objects.filter(username="someone").exists()
 
 
-def test_admin_adds_and_removes_roles_unlocks_and_deactivates(client: Any, county: County, head: User) -> None:
+def test_admin_adds_and_removes_roles_unlocks_and_deactivates(
+    client: Any, county: County, head: User
+) -> None:
     target = make_user(Role.GRID_WORKER, county.grid_a1_1, username="target")
     client.force_login(head)
     url = reverse("accounts:user_detail", args=[target.pk])
-    assert client.post(url, {"role": Role.GRID_LEADER, "node": f"grid:{county.grid_a1_2.pk}"}).status_code == 302
+    assert (
+        client.post(url, {"role": Role.GRID_LEADER, "node": f"grid:{county.grid_a1_2.pk}"}).status_code == 302
+    )
     added = target.assignments.get(role=Role.GRID_LEADER)
     bad = client.post(url, {"role": Role.GRID_LEADER, "node": f"area:{county.community_a1.pk}"})
     assert bad.status_code == 200 and "errorlist" in html(bad)

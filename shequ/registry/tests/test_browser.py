@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pytest
@@ -69,7 +68,10 @@ def test_household_page_and_building_chart(page: Any, county: County, worker: An
     building = county.buildings["a11"]
     for floor in range(1, 7):
         for unit in ("1", "2"):
-            for n, use in ((1, "owner"), (2, "rented" if floor % 3 == 0 else "vacant" if floor == 5 else "owner")):
+            for n, use in (
+                (1, "owner"),
+                (2, "rented" if floor % 3 == 0 else "vacant" if floor == 5 else "owner"),
+            ):
                 services.get_or_create_dwelling(building=building, unit=unit, room=f"{floor}0{n}", use=use)
     page.goto(f"{page.base_url}/registry/buildings/{building.pk}/")
     page.wait_for_selector("#floor-chart")
@@ -92,11 +94,15 @@ def test_map_draws_the_scope_as_layers(page: Any, county: County, worker: Any) -
     assert page.locator("#map path.leaflet-interactive").count() == 3
 
 
-def test_reveal_asks_for_a_reason_and_masks_again(page: Any, county: County, worker: Any, settings: Any) -> None:
+def test_reveal_asks_for_a_reason_and_masks_again(
+    page: Any, county: County, worker: Any, settings: Any
+) -> None:
     settings.SHEQU_REVEAL_SECONDS = 3
     resident = county.residents["a11"]
     plain = pii.plaintext_id_number(resident)
-    services.update_resident(resident, by=worker, fields={"workplace": "武义县人民医院"}, reason="入户走访核实")
+    services.update_resident(
+        resident, by=worker, fields={"workplace": "武义县人民医院"}, reason="入户走访核实"
+    )
     log_in(page, "worker_a1", PASSWORD)
     page.goto(f"{page.base_url}/registry/residents/{resident.pk}/")
     box = page.locator("#pii-box")
@@ -113,9 +119,7 @@ def test_reveal_asks_for_a_reason_and_masks_again(page: Any, county: County, wor
     assert "入户走访核实" in page.locator("#tab-history").inner_text()
     screenshot(page, "resident_history")
     assert AuditEvent.objects.filter(action="resident:reveal", reason="核对高龄补贴申请人身份").exists()
-    page.wait_for_function(
-        "!document.querySelector('#pii-box .revealed')", timeout=8000
-    )
+    page.wait_for_function("!document.querySelector('#pii-box .revealed')", timeout=8000)
     assert plain not in page.locator("#pii-box").inner_text()
     assert resident.id_number_masked in page.locator("#pii-box [data-field=id]").inner_text()
 

@@ -18,8 +18,17 @@ from .. import selectors
 from ..models import HouseholdStatus, ResidenceType, ResidentStatus
 
 # Age pyramid bands: (label, youngest, oldest)
-PYRAMID = [("0-9", 0, 9), ("10-19", 10, 19), ("20-29", 20, 29), ("30-39", 30, 39), ("40-49", 40, 49),
-           ("50-59", 50, 59), ("60-69", 60, 69), ("70-79", 70, 79), ("80+", 80, 150)]
+PYRAMID = [
+    ("0-9", 0, 9),
+    ("10-19", 10, 19),
+    ("20-29", 20, 29),
+    ("30-39", 30, 39),
+    ("40-49", 40, 49),
+    ("50-59", 50, 59),
+    ("60-69", 60, 69),
+    ("70-79", 70, 79),
+    ("80+", 80, 150),
+]
 
 
 def _years_ago(today: dt.date, years: int) -> dt.date:
@@ -53,22 +62,44 @@ def _age_pyramid(residents: Any, today: dt.date) -> dict[str, Any]:
         "xAxis": {"type": "value", "minInterval": 1},
         "yAxis": {"type": "category", "data": labels, "axisTick": {"show": False}},
         "series": [
-            {"name": _("Men"), "type": "bar", "stack": "total", "data": men, "itemStyle": {"color": "#3b82f6"}},
-            {"name": _("Women"), "type": "bar", "stack": "total", "data": women, "itemStyle": {"color": "#e8676b"}},
+            {
+                "name": _("Men"),
+                "type": "bar",
+                "stack": "total",
+                "data": men,
+                "itemStyle": {"color": "#3b82f6"},
+            },
+            {
+                "name": _("Women"),
+                "type": "bar",
+                "stack": "total",
+                "data": women,
+                "itemStyle": {"color": "#e8676b"},
+            },
         ],
     }
 
 
 def _residence_pie(residents: Any) -> dict[str, Any]:
     rows = dict(residents.order_by().values_list("residence_type").annotate(n=Count("id")))
-    data = [{"name": str(label), "value": rows.get(value, 0)} for value, label in ResidenceType.choices
-            if rows.get(value)]
+    data = [
+        {"name": str(label), "value": rows.get(value, 0)}
+        for value, label in ResidenceType.choices
+        if rows.get(value)
+    ]
     return {
         "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
         "legend": {"bottom": 0},
         "color": ["#c8372d", "#f59e0b", "#3b82f6", "#10b981"],
-        "series": [{"type": "pie", "radius": ["42%", "70%"], "center": ["50%", "45%"], "data": data,
-                    "label": {"formatter": "{b}\n{c}"}}],
+        "series": [
+            {
+                "type": "pie",
+                "radius": ["42%", "70%"],
+                "center": ["50%", "45%"],
+                "data": data,
+                "label": {"formatter": "{b}\n{c}"},
+            }
+        ],
     }
 
 
@@ -90,11 +121,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             floating=Count("id", filter=Q(residence_type=ResidenceType.FLOATING)),
             elderly=Count("id", filter=Q(birth_date__lte=_years_ago(today, 60))),
         )
-        ctx["n_households"] = selectors.households_visible_to(user).filter(status=HouseholdStatus.ACTIVE).count()
+        ctx["n_households"] = (
+            selectors.households_visible_to(user).filter(status=HouseholdStatus.ACTIVE).count()
+        )
         ctx["tag_counts"] = list(
-            selectors.resident_tags_visible_to(user).filter(resident__status=ResidentStatus.ACTIVE).order_by()
+            selectors.resident_tags_visible_to(user)
+            .filter(resident__status=ResidentStatus.ACTIVE)
+            .order_by()
             .values("tag__code", "tag__name", "tag__restricted", "tag__sort")
-            .annotate(n=Count("id")).order_by("tag__sort", "tag__code")
+            .annotate(n=Count("id"))
+            .order_by("tag__sort", "tag__code")
         )
         ctx["pyramid"] = _age_pyramid(residents, today)
         ctx["residence"] = _residence_pie(residents)

@@ -30,7 +30,9 @@ def filtered_buildings(request: HttpRequest) -> tuple[QuerySet[Building], Buildi
     form = BuildingFilterForm(request.GET, user=request.user)
     qs = selectors.buildings_visible_to(request.user)
     if q := form.value("q"):
-        qs = qs.filter(Q(name__contains=q) | Q(estate__contains=q) | Q(address__contains=q) | Q(code__startswith=q))
+        qs = qs.filter(
+            Q(name__contains=q) | Q(estate__contains=q) | Q(address__contains=q) | Q(code__startswith=q)
+        )
     if community := form.value("community"):
         qs = qs.filter(community_id=community)
     if grid := form.value("grid"):
@@ -43,15 +45,21 @@ def building_list(request: HttpRequest) -> HttpResponse:
     qs, form = filtered_buildings(request)
     qs = qs.annotate(n_dwellings=Count("dwellings", distinct=True))
     can_residents = selectors.can(request.user, Perm.VIEW_RESIDENTS)
-    ctx = {"form": form, "can_residents": can_residents,
-           "can_export": selectors.can(request.user, Perm.EXPORT_REGISTRY), **paginate(request, qs)}
+    ctx = {
+        "form": form,
+        "can_residents": can_residents,
+        "can_export": selectors.can(request.user, Perm.EXPORT_REGISTRY),
+        **paginate(request, qs),
+    }
     if can_residents:
         # Residents counted separately (one query for the page) so the two counts don't multiply.
         ids = [b.pk for b in ctx["object_list"]]
         counts = dict(
             selectors.residents_visible_to(request.user, with_tags=False)
             .filter(dwelling__building_id__in=ids, status=ResidentStatus.ACTIVE)
-            .order_by().values_list("dwelling__building_id").annotate(n=Count("id"))
+            .order_by()
+            .values_list("dwelling__building_id")
+            .annotate(n=Count("id"))
         )
         for b in ctx["object_list"]:
             b.n_residents = counts.get(b.pk, 0)
@@ -100,8 +108,12 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dwellings: list[Any] = []
     if can_residents:
         dwellings = list(
-            selectors.dwellings_visible_to(user).filter(building=building)
-            .annotate(n_residents=Count("residents", filter=ACTIVE, distinct=True), n_households=Count("households", distinct=True))
+            selectors.dwellings_visible_to(user)
+            .filter(building=building)
+            .annotate(
+                n_residents=Count("residents", filter=ACTIVE, distinct=True),
+                n_households=Count("households", distinct=True),
+            )
         )
     stats = {
         "dwellings": len(dwellings),
@@ -109,12 +121,20 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "vacant": sum(1 for d in dwellings if d.use == DwellingUse.VACANT or not d.n_residents),
         "rented": sum(1 for d in dwellings if d.use == DwellingUse.RENTED),
     }
-    return render(request, "registry/buildings/detail.html", {
-        "building": building,
-        "plan": floor_plan(dwellings, floors=building.floors, units=building.units) if can_residents else None,
-        "stats": stats, "can_residents": can_residents,
-        "uses": DwellingUse.choices, "use_css": USE_CSS,
-    })
+    return render(
+        request,
+        "registry/buildings/detail.html",
+        {
+            "building": building,
+            "plan": floor_plan(dwellings, floors=building.floors, units=building.units)
+            if can_residents
+            else None,
+            "stats": stats,
+            "can_residents": can_residents,
+            "uses": DwellingUse.choices,
+            "use_css": USE_CSS,
+        },
+    )
 
 
 @perm_required(Perm.VIEW_RESIDENTS)
@@ -125,11 +145,17 @@ def dwelling_residents(request: HttpRequest, pk: int, dwelling_pk: int) -> HttpR
     dwelling = selectors.dwellings_visible_to(user).filter(building=building, pk=dwelling_pk).first()
     if dwelling is None:
         raise Http404
-    residents = list(selectors.residents_visible_to(user).filter(dwelling=dwelling).order_by("status", "household_id",
-                                                                                             "relation_to_head"))
+    residents = list(
+        selectors.residents_visible_to(user)
+        .filter(dwelling=dwelling)
+        .order_by("status", "household_id", "relation_to_head")
+    )
     households = list(selectors.households_visible_to(user).filter(dwelling=dwelling))
-    return render(request, "registry/buildings/_dwelling.html",
-                  {"building": building, "dwelling": dwelling, "residents": residents, "households": households})
+    return render(
+        request,
+        "registry/buildings/_dwelling.html",
+        {"building": building, "dwelling": dwelling, "residents": residents, "households": households},
+    )
 
 
 # --- grids and organisations --------------------------------------------------------------------
@@ -138,17 +164,26 @@ def dwelling_residents(request: HttpRequest, pk: int, dwelling_pk: int) -> HttpR
 @perm_required(Perm.VIEW_PLACES)
 def grid_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    qs = selectors.grids_visible_to(user).prefetch_related("micro_grids").annotate(
-        n_buildings=Count("buildings", distinct=True))
+    qs = (
+        selectors.grids_visible_to(user)
+        .prefetch_related("micro_grids")
+        .annotate(n_buildings=Count("buildings", distinct=True))
+    )
     can_residents = selectors.can(user, Perm.VIEW_RESIDENTS)
     ctx = paginate(request, qs, default=50)
     if can_residents:
         ids = [g.pk for g in ctx["object_list"]]
-        residents = selectors.residents_visible_to(user, with_tags=False).filter(
-            grid_id__in=ids, status=ResidentStatus.ACTIVE).order_by()
+        residents = (
+            selectors.residents_visible_to(user, with_tags=False)
+            .filter(grid_id__in=ids, status=ResidentStatus.ACTIVE)
+            .order_by()
+        )
         people = dict(residents.values_list("grid_id").annotate(n=Count("id")))
-        households = dict(residents.exclude(household=None).values_list("grid_id")
-                          .annotate(n=Count("household_id", distinct=True)))
+        households = dict(
+            residents.exclude(household=None)
+            .values_list("grid_id")
+            .annotate(n=Count("household_id", distinct=True))
+        )
         for g in ctx["object_list"]:
             g.n_residents, g.n_households = people.get(g.pk, 0), households.get(g.pk, 0)
     return render(request, "registry/grids.html", {"can_residents": can_residents, **ctx})
@@ -205,9 +240,14 @@ def map_data(request: HttpRequest) -> JsonResponse:
     def micro_link(m: Any) -> str:
         return f"{buildings_url}?grid={m.grid_id}"
 
-    return JsonResponse({
-        "communities": _with_links(geojson.feature_collection(communities, kind="community"), communities,
-                                   community_link),
-        "grids": _with_links(geojson.feature_collection(grids, kind="grid"), grids, grid_link),
-        "micro_grids": _with_links(geojson.feature_collection(micro, kind="micro_grid"), micro, micro_link),
-    })
+    return JsonResponse(
+        {
+            "communities": _with_links(
+                geojson.feature_collection(communities, kind="community"), communities, community_link
+            ),
+            "grids": _with_links(geojson.feature_collection(grids, kind="grid"), grids, grid_link),
+            "micro_grids": _with_links(
+                geojson.feature_collection(micro, kind="micro_grid"), micro, micro_link
+            ),
+        }
+    )

@@ -50,7 +50,9 @@ def filtered_residents(request: HttpRequest) -> tuple[QuerySet[Resident], Reside
         qs = qs.filter(grid_id=grid)
     if tag := form.value("tag"):
         # Through the visible tag links, so a restricted tag never filters outside its own scope.
-        qs = qs.filter(pk__in=selectors.resident_tags_visible_to(user).filter(tag__code=tag).values("resident_id"))
+        qs = qs.filter(
+            pk__in=selectors.resident_tags_visible_to(user).filter(tag__code=tag).values("resident_id")
+        )
     if age := form.value("age"):
         qs = selectors.filter_by_age_band(qs, age)
     if residence_type := form.value("residence_type"):
@@ -63,7 +65,11 @@ def filtered_residents(request: HttpRequest) -> tuple[QuerySet[Resident], Reside
 @perm_required(Perm.VIEW_RESIDENTS)
 def resident_list(request: HttpRequest) -> HttpResponse:
     qs, form = filtered_residents(request)
-    ctx = {"form": form, "can_export": selectors.can(request.user, Perm.EXPORT_REGISTRY), **paginate(request, qs)}
+    ctx = {
+        "form": form,
+        "can_export": selectors.can(request.user, Perm.EXPORT_REGISTRY),
+        **paginate(request, qs),
+    }
     if is_htmx(request):
         return render(request, "registry/residents/_table.html", ctx)
     return render(request, "registry/residents/list.html", ctx)
@@ -94,8 +100,15 @@ def resident_export(request: HttpRequest) -> HttpResponse:
 TABS = ("info", "family", "housing", "tags", "history", "events")
 
 # Fields whose history shows an internal value; shown through their labels instead.
-HISTORY_EXCLUDED = ["id_number_cipher", "id_number_digest", "phone_cipher", "phone_digest", "created_at",
-                    "updated_at", "area_path"]
+HISTORY_EXCLUDED = [
+    "id_number_cipher",
+    "id_number_digest",
+    "phone_cipher",
+    "phone_digest",
+    "created_at",
+    "updated_at",
+    "area_path",
+]
 HISTORY_FK = {"community", "grid", "micro_grid", "household", "dwelling"}
 
 
@@ -116,7 +129,9 @@ def _display(resident_model: type[Resident], field: str, value: Any) -> str:
 
 def history_entries(resident: Resident, limit: int = 50) -> list[dict[str, Any]]:
     """Who changed what when and why, newest first, each compared with the version before it."""
-    records = list(resident.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit + 1])
+    records = list(
+        resident.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
     entries = []
     for i, record in enumerate(records[:limit]):
         previous = records[i + 1] if i + 1 < len(records) else None
@@ -125,8 +140,13 @@ def history_entries(resident: Resident, limit: int = 50) -> list[dict[str, Any]]
             delta = record.diff_against(previous, excluded_fields=HISTORY_EXCLUDED)
             for change in delta.changes:
                 label = str(Resident._meta.get_field(change.field).verbose_name)
-                changes.append({"field": label, "old": _display(Resident, change.field, change.old),
-                                "new": _display(Resident, change.field, change.new)})
+                changes.append(
+                    {
+                        "field": label,
+                        "old": _display(Resident, change.field, change.old),
+                        "new": _display(Resident, change.field, change.new),
+                    }
+                )
         entries.append({"record": record, "changes": changes, "created": record.history_type == "+"})
     return entries
 
@@ -154,12 +174,17 @@ def _info_rows(r: Resident) -> list[tuple[str, str]]:
     ]
 
 
-def _detail_context(request: HttpRequest, resident: Resident, *, tab: str = "info", **extra: Any) -> dict[str, Any]:
+def _detail_context(
+    request: HttpRequest, resident: Resident, *, tab: str = "info", **extra: Any
+) -> dict[str, Any]:
     user = request.user
     members: list[Resident] = []
     if resident.household_id:
-        members = list(selectors.residents_visible_to(user, with_tags=False).filter(household_id=resident.household_id)
-                       .order_by("relation_to_head", "birth_date"))
+        members = list(
+            selectors.residents_visible_to(user, with_tags=False)
+            .filter(household_id=resident.household_id)
+            .order_by("relation_to_head", "birth_date")
+        )
         for m in members:
             m.relation_label = codes.label(CodeTable.RELATIONSHIP, m.relation_to_head)  # type: ignore[attr-defined]
     visible_tags = getattr(resident, "visible_tags", [])
@@ -174,12 +199,15 @@ def _detail_context(request: HttpRequest, resident: Resident, *, tab: str = "inf
         "history": history_entries(resident),
         "events": list(selectors.life_events_visible_to(user).filter(resident=resident)),
         "can_change": can_change,
-        "can_reveal": selectors.can(user, Perm.REVEAL_PII, resident) and bool(
-            resident.id_number_cipher or resident.phone_cipher),
+        "can_reveal": selectors.can(user, Perm.REVEAL_PII, resident)
+        and bool(resident.id_number_cipher or resident.phone_cipher),
         "reveal_form": RevealForm(),
         "event_form": LifeEventForm(),
-        "tag_form": TagAddForm(tags=selectors.tag_types_visible_to(user).exclude(
-            pk__in=[link.tag_id for link in visible_tags])) if can_change else None,
+        "tag_form": TagAddForm(
+            tags=selectors.tag_types_visible_to(user).exclude(pk__in=[link.tag_id for link in visible_tags])
+        )
+        if can_change
+        else None,
         "reveal_seconds": settings.SHEQU_REVEAL_SECONDS,
     }
     ctx.update(extra)
@@ -189,8 +217,11 @@ def _detail_context(request: HttpRequest, resident: Resident, *, tab: str = "inf
 @perm_required(Perm.VIEW_RESIDENTS)
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(request.user, pk)
-    return render(request, "registry/residents/detail.html",
-                  _detail_context(request, resident, tab=request.GET.get("tab", "info")))
+    return render(
+        request,
+        "registry/residents/detail.html",
+        _detail_context(request, resident, tab=request.GET.get("tab", "info")),
+    )
 
 
 @perm_required(Perm.VIEW_RESIDENTS)
@@ -202,8 +233,12 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ResidentEditForm(request.POST or None, initial=ResidentEditForm.initial_for(resident))
     if request.method == "POST" and form.is_valid():
         try:
-            changed = services.update_resident(resident, by=request.user, fields=form.changed_fields(resident),
-                                               reason=form.cleaned_data["reason"])
+            changed = services.update_resident(
+                resident,
+                by=request.user,
+                fields=form.changed_fields(resident),
+                reason=form.cleaned_data["reason"],
+            )
         except RuleError as exc:
             add_rule_errors(form, exc, aliases={"phone": "new_phone", "id_number": "new_id_number"})
         else:
@@ -232,20 +267,29 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     numbers: dict[str, str] | None = None
     if form.is_valid():
         try:
-            numbers = services.reveal_pii(resident, by=request.user, reason=form.cleaned_data["reason"],
-                                          ip_address=_client_ip(request))
+            numbers = services.reveal_pii(
+                resident, by=request.user, reason=form.cleaned_data["reason"], ip_address=_client_ip(request)
+            )
         except RuleError as exc:
             add_rule_errors(form, exc)
-    ctx = {"resident": resident, "numbers": numbers, "reveal_form": form, "can_reveal": True,
-           "reveal_seconds": settings.SHEQU_REVEAL_SECONDS}
+    ctx = {
+        "resident": resident,
+        "numbers": numbers,
+        "reveal_form": form,
+        "can_reveal": True,
+        "reveal_seconds": settings.SHEQU_REVEAL_SECONDS,
+    }
     if is_htmx(request):
         return render(request, "registry/residents/_pii.html", ctx)
     if numbers is None:
         for e in form.errors.get("reason", []) + form.non_field_errors():
             messages.error(request, e)
         return redirect("registry:resident_detail", pk=resident.pk)
-    return render(request, "registry/residents/detail.html",
-                  _detail_context(request, resident, numbers=numbers, reveal_form=form))
+    return render(
+        request,
+        "registry/residents/detail.html",
+        _detail_context(request, resident, numbers=numbers, reveal_form=form),
+    )
 
 
 @perm_required(Perm.CHANGE_REGISTRY)
@@ -284,20 +328,35 @@ def resident_event(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             household = None
             if data["household_number"]:
-                household = selectors.households_visible_to(user).filter(number=data["household_number"]).first()
+                household = (
+                    selectors.households_visible_to(user).filter(number=data["household_number"]).first()
+                )
                 if household is None:
-                    raise RuleError("unknown_household", _("No household with this number in your area."),
-                                    fields={"household_number": [_("Not found.")]})
-            services.record_life_event(resident, kind=data["kind"], date=data["date"], by=user, note=data["note"],
-                                       household=household)
+                    raise RuleError(
+                        "unknown_household",
+                        _("No household with this number in your area."),
+                        fields={"household_number": [_("Not found.")]},
+                    )
+            services.record_life_event(
+                resident,
+                kind=data["kind"],
+                date=data["date"],
+                by=user,
+                note=data["note"],
+                household=household,
+            )
         except RuleError as exc:
             add_rule_errors(form, exc, aliases={"household": "household_number"})
         else:
             messages.success(request, _("Life event recorded."))
             return redirect(reverse("registry:resident_detail", args=[resident.pk]) + "?tab=events")
     resident = selectors.resident_get_for(user, pk)
-    return render(request, "registry/residents/detail.html",
-                  _detail_context(request, resident, tab="events", event_form=form), status=400)
+    return render(
+        request,
+        "registry/residents/detail.html",
+        _detail_context(request, resident, tab="events", event_form=form),
+        status=400,
+    )
 
 
 # --- households ---------------------------------------------------------------------------------
@@ -307,8 +366,12 @@ def filtered_households(request: HttpRequest) -> tuple[QuerySet[Household], Hous
     form = HouseholdFilterForm(request.GET, user=request.user)
     qs = selectors.households_visible_to(request.user)
     if q := form.value("q"):
-        qs = qs.filter(Q(number__icontains=q) | Q(head__name__contains=q)
-                       | Q(dwelling__building__address__contains=q) | Q(dwelling__building__estate__contains=q))
+        qs = qs.filter(
+            Q(number__icontains=q)
+            | Q(head__name__contains=q)
+            | Q(dwelling__building__address__contains=q)
+            | Q(dwelling__building__estate__contains=q)
+        )
     if community := form.value("community"):
         qs = qs.filter(community_id=community)
     if household_type := form.value("household_type"):
@@ -322,7 +385,11 @@ def filtered_households(request: HttpRequest) -> tuple[QuerySet[Household], Hous
 def household_list(request: HttpRequest) -> HttpResponse:
     qs, form = filtered_households(request)
     qs = qs.annotate(n_members=Count("members", filter=Q(members__status=ResidentStatus.ACTIVE)))
-    ctx = {"form": form, "can_export": selectors.can(request.user, Perm.EXPORT_REGISTRY), **paginate(request, qs)}
+    ctx = {
+        "form": form,
+        "can_export": selectors.can(request.user, Perm.EXPORT_REGISTRY),
+        **paginate(request, qs),
+    }
     if is_htmx(request):
         return render(request, "registry/households/_table.html", ctx)
     return render(request, "registry/households/list.html", ctx)
@@ -338,10 +405,18 @@ def household_export(request: HttpRequest) -> HttpResponse:
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     household = selectors.household_get_for(user, pk)
-    members = list(selectors.residents_visible_to(user).filter(household=household)
-                   .order_by("relation_to_head", "birth_date"))
+    members = list(
+        selectors.residents_visible_to(user)
+        .filter(household=household)
+        .order_by("relation_to_head", "birth_date")
+    )
     for m in members:
         m.relation_label = codes.label(CodeTable.RELATIONSHIP, m.relation_to_head)  # type: ignore[attr-defined]
-    history = list(household.history.select_related("history_user").order_by("-history_date", "-history_id")[:30])
-    return render(request, "registry/households/detail.html",
-                  {"household": household, "members": members, "history": history})
+    history = list(
+        household.history.select_related("history_user").order_by("-history_date", "-history_id")[:30]
+    )
+    return render(
+        request,
+        "registry/households/detail.html",
+        {"household": household, "members": members, "history": history},
+    )
