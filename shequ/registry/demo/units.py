@@ -45,12 +45,17 @@ class UnitMaker:
     def _company_name(self) -> str:
         """A company name not used elsewhere in the county (names are registered county-wide)."""
         rng = self.rng
-        while True:
+        for attempt in range(1000):
             prefix = rng.choice(("浙江", "武义", "武义县", "金华"))
-            name = f"{prefix}{rng.choice(names.ESTATE_ROOTS)}{rng.choice(names.INDUSTRIES)}有限公司"
+            # One root gives ~4,000 names; a city needs more, so later attempts use two roots.
+            root = rng.choice(names.ESTATE_ROOTS) + (rng.choice(names.ESTATE_ROOTS) if attempt >= 3 else "")
+            name = f"{prefix}{root}{rng.choice(names.INDUSTRIES)}有限公司"
             if name not in self.company_names:
                 self.company_names.add(name)
                 return name
+        name = f"武义县第{len(self.company_names) + 1}实业有限公司"
+        self.company_names.add(name)
+        return name
 
     def organizations(
         self,

@@ -287,3 +287,15 @@ def test_credit_codes_carry_their_check_characters() -> None:
         assert (
             sum(chars.index(c) * w for c, w in zip(code[:17], weights, strict=True)) + chars.index(code[17])
         ) % 31 == 0
+
+
+def test_company_names_stay_unique_for_a_city() -> None:
+    import random
+
+    from shequ.registry.demo.people import PeopleMaker
+    from shequ.registry.demo.units import UnitMaker
+
+    rng = random.Random(5)
+    maker = UnitMaker(rng, PeopleMaker(rng), per_community=5000)
+    made = [maker._company_name() for _ in range(10_000)]  # a city of a million has ~8,400 companies
+    assert len(set(made)) == len(made)
