@@ -31,12 +31,20 @@
           var html = '<div class="map-popup"><h4>' + esc(p.name) + '</h4><p class="mono">' + esc(p.code) + "</p>";
           if (p.url) { html += '<a href="' + esc(p.url) + '">' + esc(el.getAttribute("data-l-open")) + " →</a>"; }
           lyr.bindPopup(html + "</div>");
-          if (kind === "grid") {
-            lyr.bindTooltip(esc(p.name), { permanent: true, direction: "center", className: "map-label" });
-          } else {
-            lyr.bindTooltip(esc(p.name), { sticky: true, direction: "top" });
-          }
+          lyr.shequLabel = esc(p.name);
+          lyr.bindTooltip(lyr.shequLabel, { sticky: true, direction: "top" });
         }
+      });
+    }
+
+    // Names stay on the map only where they fit: community names when a whole county is in view,
+    // grid names once the user has zoomed in (or when there are few grids).
+    function permanentLabels(group, on) {
+      group.eachLayer(function (lyr) {
+        lyr.unbindTooltip();
+        lyr.bindTooltip(lyr.shequLabel, on
+          ? { permanent: true, direction: "center", className: "map-label" }
+          : { sticky: true, direction: "top" });
       });
     }
 
@@ -55,6 +63,15 @@
         var bounds = L.featureGroup([communities, grids, micro]).getBounds();
         if (bounds.isValid()) {
           map.fitBounds(bounds, { padding: [20, 20] });
+          var overview = map.getZoom();
+          var few = grids.getLayers().length <= 30;
+          var relabel = function () {
+            var close = few || map.getZoom() >= overview + 2;
+            permanentLabels(grids, close);
+            permanentLabels(communities, !close);
+          };
+          relabel();
+          map.on("zoomend", relabel);
         } else {
           var note = L.control({ position: "topright" });
           note.onAdd = function () {
