@@ -16,5 +16,5 @@ class ActiveScopeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
-            user.active_assignment_id = request.session.get(SESSION_KEY)  # type: ignore[union-attr]
+            user.active_assignment_id = request.session.get(SESSION_KEY)
         return self.get_response(request)

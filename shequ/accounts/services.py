@@ -64,24 +64,24 @@ def unlock_user(user: User, *, by: User) -> None:
 def resolve_node(*, area_code: str | None = None, grid_code: str | None = None) -> Any:
     if area_code:
         Area = apps.get_model("registry", "Area")
-        node = Area.objects.filter(code=area_code).first()
-        if node is None:
+        area = Area.objects.filter(code=area_code).first()
+        if area is None:
             raise RuleError(
                 "unknown_area",
                 _("No area has the code %(code)s.") % {"code": area_code},
                 fields={"area": [_("Unknown area code.")]},
             )
-        return node
+        return area
     if grid_code:
         Grid = apps.get_model("registry", "Grid")
-        node = Grid.objects.filter(code=grid_code).first()
-        if node is None:
+        grid = Grid.objects.filter(code=grid_code).first()
+        if grid is None:
             raise RuleError(
                 "unknown_grid",
                 _("No grid has the code %(code)s.") % {"code": grid_code},
                 fields={"grid": [_("Unknown grid code.")]},
             )
-        return node
+        return grid
     return None
 
 
@@ -147,7 +147,7 @@ def assign_role(user: User, *, role: str, node: Any = None, by: User | None = No
         defaults={
             "area": node if node is not None and node._meta.model_name == "area" else None,
             "grid": node if node is not None and node._meta.model_name == "grid" else None,
-            "scope_name": getattr(node, "full_name", None) or getattr(node, "name", ""),
+            "scope_name": getattr(node, "full_name", None) or getattr(node, "name", None) or "",
         },
     )
     if created:

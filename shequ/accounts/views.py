@@ -25,6 +25,7 @@ from .middleware import SESSION_KEY
 from .models import RoleAssignment, User
 from .roles import Perm
 from .scope import Scope, assignments_of, scope_for
+from .typing import AuthedRequest
 
 # --- login ------------------------------------------------------------------------------------
 
@@ -47,7 +48,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def password_view(request: HttpRequest) -> HttpResponse:
+def password_view(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -122,7 +123,8 @@ def _resolve_node(request: HttpRequest, value: str) -> Any:
     if not value:
         return None
     kind, _sep, pk = value.partition(":")
-    model = {"area": Area, "grid": Grid}.get(kind)
+    node_models: dict[str, type[Area] | type[Grid]] = {"area": Area, "grid": Grid}
+    model = node_models.get(kind)
     if model is None or not pk.isdigit():
         raise RuleError(
             "unknown_node", _("Choose an area or a grid from the list."), fields={"node": [_("Unknown.")]}
@@ -138,7 +140,7 @@ def _resolve_node(request: HttpRequest, value: str) -> Any:
 
 
 @perm_required(Perm.MANAGE_USERS)
-def users_view(request: HttpRequest) -> HttpResponse:
+def users_view(request: AuthedRequest) -> HttpResponse:
     qs = users_in_scope(request).order_by("username")
     q = request.GET.get("q", "").strip()
     if q:
@@ -173,7 +175,7 @@ def _user_or_404(request: HttpRequest, pk: int) -> User:
 
 
 @perm_required(Perm.MANAGE_USERS)
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     target = _user_or_404(request, pk)
     form = AssignmentForm(
         request.POST or None, nodes=_node_choices(request), roles=role_choices(request.user)
@@ -199,7 +201,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @perm_required(Perm.MANAGE_USERS)
 @require_POST
-def user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def user_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     target = _user_or_404(request, pk)
     try:
         if action == "unlock":

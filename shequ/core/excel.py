@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -80,7 +80,7 @@ def xlsx_response(
 
 
 def template_workbook(
-    headers: Sequence[str], dropdowns: dict[str, Sequence[str]], *, examples: Sequence[Sequence[Any]] = ()
+    headers: Sequence[str], dropdowns: Mapping[str, Sequence[str]], *, examples: Sequence[Sequence[Any]] = ()
 ) -> bytes:
     """An import template: headers, sample rows, and list validations for coded columns.
 

@@ -23,6 +23,10 @@ _SURNAME_READINGS = {
 }
 
 
+def _latin_words(text: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"[^\W_]+", text)]
+
+
 @lru_cache(maxsize=65536)
 def name_keys(name: str) -> tuple[str, str]:
     """Return (full pinyin, initials), lower case, no spaces; non-Chinese text kept as letters."""
@@ -30,7 +34,8 @@ def name_keys(name: str) -> tuple[str, str]:
     if not name:
         return "", ""
     # Latin text (John Smith, 张三 Smith) counts word by word, so its initials are "js", "zss".
-    syllables = lazy_pinyin(name, errors=lambda s: [w.lower() for w in re.findall(r"[^\W_]+", s)])
+    # pypinyin's stubs say the callback returns str; the library also accepts a list of syllables.
+    syllables = lazy_pinyin(name, errors=_latin_words)  # type: ignore[arg-type]
     if name[0] in _SURNAME_READINGS and syllables:
         syllables[0] = _SURNAME_READINGS[name[0]]
     full = "".join(syllables).lower()

@@ -28,7 +28,26 @@ def _blank(label: Any = "") -> list[tuple[str, Any]]:
     return [("", label)]
 
 
-class ResidentFilterForm(forms.Form):
+def _set_choices(form: forms.Form, name: str, choices: Any) -> None:
+    """Fill the choices of a form's choice field (declared as a ChoiceField on the form)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+class FilterForm(forms.Form):
+    """Base of the GET filter forms: `value()` reads one cleaned filter value."""
+
+    def value(self, name: str) -> Any:
+        """The cleaned value, or None when missing or invalid."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        if name in self.errors:
+            return None
+        return self.cleaned_data.get(name) or None
+
+
+class ResidentFilterForm(FilterForm):
     """GET filters of the residents list; a bad value drops that filter instead of failing."""
 
     q = forms.CharField(required=False, max_length=64)
@@ -46,23 +65,16 @@ class ResidentFilterForm(forms.Form):
         )
         grids = selectors.grids_visible_to(user).values_list("pk", "name")
         tags = selectors.tag_types_visible_to(user).values_list("code", "name")
-        f = self.fields
-        f["community"].choices = _blank(_("All communities")) + list(communities)
-        f["grid"].choices = _blank(_("All grids")) + list(grids)
-        f["tag"].choices = _blank(_("All tags")) + list(tags)
-        f["age"].choices = _blank(_("All ages")) + [
-            (k, _("%(band)s years") % {"band": k}) for k in selectors.AGE_BANDS
-        ]
-        f["residence_type"].choices = _blank(_("All residence types")) + list(ResidenceType.choices)
-        f["status"].choices = _blank(_("All statuses")) + list(ResidentStatus.choices)
-
-    def value(self, name: str) -> Any:
-        """The cleaned value, or None when missing or invalid."""
-        if not hasattr(self, "cleaned_data"):
-            self.is_valid()
-        if name in self.errors:
-            return None
-        return self.cleaned_data.get(name) or None
+        _set_choices(self, "community", _blank(_("All communities")) + list(communities))
+        _set_choices(self, "grid", _blank(_("All grids")) + list(grids))
+        _set_choices(self, "tag", _blank(_("All tags")) + list(tags))
+        _set_choices(
+            self,
+            "age",
+            _blank(_("All ages")) + [(k, _("%(band)s years") % {"band": k}) for k in selectors.AGE_BANDS],
+        )
+        _set_choices(self, "residence_type", _blank(_("All residence types")) + list(ResidenceType.choices))
+        _set_choices(self, "status", _blank(_("All statuses")) + list(ResidentStatus.choices))
 
 
 def _code_choices(table: CodeTable) -> list[tuple[str, str]]:
@@ -120,9 +132,9 @@ class ResidentEditForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["gender"].choices = _code_choices(CodeTable.SEX)
+        _set_choices(self, "gender", _code_choices(CodeTable.SEX))
         for name, table in self.CODED.items():
-            self.fields[name].choices = _code_choices(table)
+            _set_choices(self, name, _code_choices(table))
 
     @classmethod
     def initial_for(cls, resident: Any) -> dict[str, Any]:
@@ -174,10 +186,10 @@ class TagAddForm(forms.Form):
 
     def __init__(self, *args: Any, tags: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tag"].choices = [(t.code, t.name) for t in tags]
+        _set_choices(self, "tag", [(t.code, t.name) for t in tags])
 
 
-class HouseholdFilterForm(forms.Form):
+class HouseholdFilterForm(FilterForm):
     q = forms.CharField(required=False, max_length=64)
     community = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     household_type = forms.ChoiceField(required=False)
@@ -188,14 +200,12 @@ class HouseholdFilterForm(forms.Form):
         communities = (
             selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
         )
-        self.fields["community"].choices = _blank(_("All communities")) + list(communities)
-        self.fields["household_type"].choices = _blank(_("All types")) + list(HouseholdType.choices)
-        self.fields["status"].choices = _blank(_("All statuses")) + list(HouseholdStatus.choices)
-
-    value = ResidentFilterForm.value
+        _set_choices(self, "community", _blank(_("All communities")) + list(communities))
+        _set_choices(self, "household_type", _blank(_("All types")) + list(HouseholdType.choices))
+        _set_choices(self, "status", _blank(_("All statuses")) + list(HouseholdStatus.choices))
 
 
-class BuildingFilterForm(forms.Form):
+class BuildingFilterForm(FilterForm):
     q = forms.CharField(required=False, max_length=64)
     community = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     grid = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
@@ -206,17 +216,13 @@ class BuildingFilterForm(forms.Form):
             selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
         )
         grids = selectors.grids_visible_to(user).values_list("pk", "name")
-        self.fields["community"].choices = _blank(_("All communities")) + list(communities)
-        self.fields["grid"].choices = _blank(_("All grids")) + list(grids)
-
-    value = ResidentFilterForm.value
+        _set_choices(self, "community", _blank(_("All communities")) + list(communities))
+        _set_choices(self, "grid", _blank(_("All grids")) + list(grids))
 
 
-class OrganizationFilterForm(forms.Form):
+class OrganizationFilterForm(FilterForm):
     q = forms.CharField(required=False, max_length=64)
     kind = forms.ChoiceField(required=False, choices=_blank(_("All kinds")) + list(OrgKind.choices))
-
-    value = ResidentFilterForm.value
 
 
 USE_CSS = {value: f"use-{value}" for value in DwellingUse.values}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -47,7 +48,7 @@ def check_boundary(
     geojson: dict[str, Any] | None,
     *,
     parent: dict[str, Any] | None,
-    siblings: list[dict[str, Any]],
+    siblings: Iterable[dict[str, Any] | None],
     field: str = "boundary",
 ) -> None:
     """Raise RuleError unless the polygon is valid, (almost) inside its parent and does not overlap

@@ -382,7 +382,7 @@ class Resident(TimeStamped):
         _("status"), max_length=16, choices=ResidentStatus.choices, default=ResidentStatus.ACTIVE
     )
     area_path = models.CharField(_("area path"), max_length=64)
-    tags = models.ManyToManyField(
+    tags: models.ManyToManyField[TagType, ResidentTag] = models.ManyToManyField(
         "TagType", through="ResidentTag", related_name="residents", verbose_name=_("tags")
     )
     history = HistoricalRecords(excluded_fields=["name_pinyin", "name_initials"])

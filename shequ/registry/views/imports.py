@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
+from shequ.accounts.typing import AuthedRequest
 from shequ.core.excel import xlsx_response
 
 from .. import imports, selectors
@@ -87,6 +88,8 @@ class MappingForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data is None:
+            data = self.cleaned_data
         taken = dict(self.known)
         for index, header in enumerate(self.unknown):
             key = data.get(f"col_{index}") or ""
@@ -108,14 +111,14 @@ class MappingForm(forms.Form):
         }
 
 
-def _jobs_for(request: HttpRequest) -> QuerySet[ImportJob]:
+def _jobs_for(request: AuthedRequest) -> QuerySet[ImportJob]:
     jobs = ImportJob.objects.select_related("created_by")
     if scope_for(request.user, Perm.IMPORT_REGISTRY).everything:
         return jobs
     return jobs.filter(created_by=request.user)
 
 
-def _job_for(request: HttpRequest, pk: int) -> ImportJob:
+def _job_for(request: AuthedRequest, pk: int) -> ImportJob:
     job = _jobs_for(request).filter(pk=pk).first()
     if job is None:
         raise Http404
@@ -129,7 +132,7 @@ def _enqueue(job: ImportJob) -> None:
 
 @importer_required
 @require_http_methods(["GET", "POST"])
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: AuthedRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -163,7 +166,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 @importer_required
 @require_http_methods(["GET", "POST"])
-def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     if job.status != ImportStatus.PENDING or not job.file:
         return redirect("registry:import_job", pk=job.pk)
@@ -195,7 +198,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 
 @importer_required
 @require_http_methods(["GET", "POST"])
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     if request.method == "POST":
         # "Import for real" after a check-only run: a new job on the same file and mapping.
@@ -218,6 +221,7 @@ def _can_run_for_real(job: ImportJob) -> bool:
         job.dry_run
         and job.status == ImportStatus.DONE
         and job.file
+        and job.file.name
         and job.file.storage.exists(job.file.name)
     )
 
@@ -228,13 +232,13 @@ def _progress_context(job: ImportJob) -> dict[str, Any]:
 
 
 @importer_required
-def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def import_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     return render(request, "registry/import_progress.html", _progress_context(job))
 
 
 @importer_required
-def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     rows = ((e["row"], e["column"], e["reason"]) for e in job.errors or [])
     return xlsx_response(
@@ -250,6 +254,6 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 @importer_required
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthedRequest) -> HttpResponse:
     jobs = _jobs_for(request).defer("errors")[:50]
     return render(request, "registry/import_list.html", {"jobs": jobs})

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Field, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -119,12 +119,19 @@ def _display(resident_model: type[Resident], field: str, value: Any) -> str:
         return codes.label(ResidentEditForm.CODED[field], value)
     if field == "gender":
         return codes.label(CodeTable.SEX, value)
-    model_field = resident_model._meta.get_field(field)
-    if getattr(model_field, "choices", None):
-        return str(dict(model_field.choices).get(value, value))
+    choices = getattr(resident_model._meta.get_field(field), "choices", None)
+    if choices:
+        return str(dict(choices).get(value, value))
     if field in HISTORY_FK:
         return f"#{value}"
     return str(value)
+
+
+def _verbose_name(field: str) -> str:
+    """A Resident field's label; only forward fields (never reverse relations) are shown."""
+    model_field = Resident._meta.get_field(field)
+    assert isinstance(model_field, Field), field
+    return str(model_field.verbose_name)
 
 
 def history_entries(resident: Resident, limit: int = 50) -> list[dict[str, Any]]:
@@ -139,7 +146,7 @@ def history_entries(resident: Resident, limit: int = 50) -> list[dict[str, Any]]
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous, excluded_fields=HISTORY_EXCLUDED)
             for change in delta.changes:
-                label = str(Resident._meta.get_field(change.field).verbose_name)
+                label = _verbose_name(change.field)
                 changes.append(
                     {
                         "field": label,
@@ -153,7 +160,7 @@ def history_entries(resident: Resident, limit: int = 50) -> list[dict[str, Any]]
 
 def _info_rows(r: Resident) -> list[tuple[str, str]]:
     def label(field: str) -> str:
-        return str(Resident._meta.get_field(field).verbose_name)
+        return _verbose_name(field)
 
     return [
         (label("name"), r.name),
@@ -283,7 +290,7 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "registry/residents/_pii.html", ctx)
     if numbers is None:
         for e in form.errors.get("reason", []) + form.non_field_errors():
-            messages.error(request, e)
+            messages.error(request, str(e))
         return redirect("registry:resident_detail", pk=resident.pk)
     return render(
         request,
