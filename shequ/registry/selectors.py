@@ -52,17 +52,13 @@ def can(user: Any, perm: Perm, obj: Any = None) -> bool:
 def areas_visible_to(user: Any) -> QuerySet[Area]:
     """Areas in scope, plus the ancestors of the user's nodes so breadcrumbs and names resolve."""
     scope = places_scope(user)
-    if scope.everything:
-        return Area.objects.select_related("parent")
     return Area.objects.filter(scope.q("path") | scope.ancestors_q("path")).select_related("parent")
 
 
 def grids_visible_to(user: Any) -> QuerySet[Grid]:
     scope = places_scope(user)
     # A grid worker scoped to a micro-grid still sees the grid it belongs to.
-    return Grid.objects.filter(
-        scope.q("path") | (Q() if scope.everything else scope.ancestors_q("path"))
-    ).select_related("community")
+    return Grid.objects.filter(scope.q("path") | scope.ancestors_q("path")).select_related("community")
 
 
 def micro_grids_visible_to(user: Any) -> QuerySet[MicroGrid]:
