@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -63,20 +65,21 @@ def _cell_value(value: Any) -> Any:
     return str(value)
 
 
+def xlsx_attachment(content: bytes, filename: str) -> HttpResponse:
+    """An .xlsx download; `filename` may be Chinese (RFC 5987 encoding)."""
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
 def xlsx_response(
     filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1"
 ) -> HttpResponse:
+    """A list as an .xlsx download named `filename-YYYYmmdd-HHMM.xlsx`."""
     buffer = io.BytesIO()
     write_xlsx(buffer, headers, rows, title=title)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{filename}-{stamp}.xlsx')}"
-    return response
+    return xlsx_attachment(buffer.getvalue(), f"{filename}-{stamp}.xlsx")
 
 
 def template_workbook(

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
@@ -27,14 +26,13 @@ from django.views.decorators.http import require_http_methods
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
 from shequ.accounts.typing import AuthedRequest
-from shequ.core.excel import xlsx_response
+from shequ.core.excel import xlsx_attachment, xlsx_response
 
 from .. import imports, selectors
 from ..models import ImportJob, ImportStatus
 from ..tasks import run_import_job
 
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def importer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -248,9 +246,7 @@ def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @importer_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(imports.template_bytes(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('居民导入模板.xlsx')}"
-    return response
+    return xlsx_attachment(imports.template_bytes(), "居民导入模板.xlsx")
 
 
 @importer_required
