@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "shequ.accounts",
     "shequ.audit",
     "shequ.registry",
+    "shequ.cases",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +202,21 @@ LOGGING = {
 SHEQU_IMPORT_BATCH_SIZE = env.int("SHEQU_IMPORT_BATCH_SIZE", default=500)
 SHEQU_GRID_MAX_OVERLAP_RATIO = env.float("SHEQU_GRID_MAX_OVERLAP_RATIO", default=0.05)
 SHEQU_MAP_TILE_URL = env.str("SHEQU_MAP_TILE_URL", default="")
+# Working periods of a working day, for SLA clocks (docs/calendar.md); holidays are rows.
+SHEQU_WORKING_HOURS = env.str("SHEQU_WORKING_HOURS", default="08:30-12:00,13:30-18:00")
+
+# Cases (docs/cases.md). Per-category limits are rows; these are the rules around them.
+SHEQU_CASE_WARN_RATIO = env.float("SHEQU_CASE_WARN_RATIO", default=0.8)  # yellow light from here
+SHEQU_CASE_URGENT_FACTOR = env.float("SHEQU_CASE_URGENT_FACTOR", default=0.5)  # urgent: half the time
+SHEQU_CASE_EVALUATION_DAYS = env.int("SHEQU_CASE_EVALUATION_DAYS", default=7)  # then closed unevaluated
+SHEQU_CASE_DUPLICATE_METRES = env.int("SHEQU_CASE_DUPLICATE_METRES", default=50)
+SHEQU_CASE_DUPLICATE_DAYS = env.int("SHEQU_CASE_DUPLICATE_DAYS", default=7)
+SHEQU_CASE_HOTSPOT_COUNT = env.int("SHEQU_CASE_HOTSPOT_COUNT", default=3)
+SHEQU_CASE_HOTSPOT_DAYS = env.int("SHEQU_CASE_HOTSPOT_DAYS", default=30)
+SHEQU_CASE_PHOTO_MAX_MB = env.int("SHEQU_CASE_PHOTO_MAX_MB", default=10)
+SHEQU_CASE_PHOTOS_MAX = env.int("SHEQU_CASE_PHOTOS_MAX", default=6)
+SHEQU_PORTAL_REPORT_RATE = env.str("SHEQU_PORTAL_REPORT_RATE", default="10/hour")
+SHEQU_OPEN311_JURISDICTION = env.str("SHEQU_OPEN311_JURISDICTION", default="shequ.local")
 
 if PRODUCTION:
     DEBUG = False

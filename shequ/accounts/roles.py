@@ -35,10 +35,17 @@ class Perm(StrEnum):
     EXPORT_REGISTRY = "export_registry"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    # Cases (cases app). Handling is further limited to members of the unit a case is sent to.
+    VIEW_CASES = "view_cases"
+    REPORT_CASES = "report_cases"
+    MANAGE_CASES = "manage_cases"  # accept, refuse, dispatch, verify, escalate, suspend, merge, supervise
+    VERIFY_CASES = "verify_cases"  # the collector checks the result on site (核查)
+    HANDLE_CASES = "handle_cases"  # take, return, reply: members of the unit only
+    CONFIGURE = "configure"  # categories, handler units, the working calendar, Open311 keys
 
 
 _ALL = frozenset(Perm)
-_WORKER = frozenset(
+_GRID = frozenset(
     {
         Perm.VIEW_PLACES,
         Perm.VIEW_RESIDENTS,
@@ -46,22 +53,29 @@ _WORKER = frozenset(
         Perm.REVEAL_PII,
         Perm.VIEW_KEY_POPULATIONS,
         Perm.EXPORT_REGISTRY,
+        Perm.VIEW_CASES,
+        Perm.REPORT_CASES,
+        Perm.VERIFY_CASES,
     }
 )
+_WORKER = _GRID | {Perm.MANAGE_CASES, Perm.HANDLE_CASES}
+# Street and community heads run the loop in their area but do not configure the county.
+_HEAD = _ALL - {Perm.CONFIGURE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: _ALL,
     Role.DISTRICT_ADMIN: _ALL,
-    Role.STREET_ADMIN: _ALL,
-    Role.COMMUNITY_HEAD: _ALL,
+    Role.STREET_ADMIN: _HEAD,
+    Role.COMMUNITY_HEAD: _HEAD,
     Role.COMMUNITY_WORKER: _WORKER | {Perm.IMPORT_REGISTRY},
-    Role.GRID_LEADER: _WORKER,
-    Role.GRID_WORKER: _WORKER,
+    Role.GRID_LEADER: _GRID,
+    Role.GRID_WORKER: _GRID,
     # Building leaders know their neighbours but do not see ID numbers or sensitive tags.
-    Role.BUILDING_LEADER: frozenset({Perm.VIEW_PLACES, Perm.VIEW_RESIDENTS}),
-    Role.HANDLER: frozenset({Perm.VIEW_PLACES}),
-    Role.VOLUNTEER: frozenset({Perm.VIEW_PLACES}),
-    Role.RESIDENT: frozenset({Perm.VIEW_PLACES}),
+    Role.BUILDING_LEADER: frozenset({Perm.VIEW_PLACES, Perm.VIEW_RESIDENTS, Perm.REPORT_CASES}),
+    # Handlers see the cases sent to their unit (cases.selectors), not an area.
+    Role.HANDLER: frozenset({Perm.VIEW_PLACES, Perm.HANDLE_CASES}),
+    Role.VOLUNTEER: frozenset({Perm.VIEW_PLACES, Perm.REPORT_CASES}),
+    Role.RESIDENT: frozenset({Perm.VIEW_PLACES, Perm.REPORT_CASES}),
 }
 
 # Which node a role is assigned at; create_user and the user page check it.

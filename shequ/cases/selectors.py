@@ -1,0 +1,326 @@
+"""Reads of cases, scoped once here (DESIGN rule 1).
+
+A user sees the cases under their `view_cases` scope (a grid worker their grid's, a street official
+their street's), the cases sent to a unit they belong to, and the cases they reported themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.utils import timezone
+from shapely.geometry import Point
+
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import scope_for
+from shequ.core import crypto
+from shequ.core.parsing import normalize_phone
+from shequ.registry.geo import to_shape
+from shequ.registry.models import Building, Grid
+
+from .models import (
+    OPEN_STATUSES,
+    Case,
+    CaseCategory,
+    CaseStatus,
+    CaseWarning,
+    HandlerUnit,
+    Light,
+    Satisfaction,
+    Stage,
+)
+from .rules import LEVEL_DEPTH, unit_ids_of
+
+PHONE_PURPOSE = "case_phone"
+
+
+def phone_digest(phone: str) -> str:
+    return crypto.digest(normalize_phone(phone), purpose=PHONE_PURPOSE)
+
+
+def _base() -> QuerySet[Case]:
+    return Case.objects.select_related("category", "community", "grid", "building", "lead_unit")
+
+
+def cases_visible_to(user: Any) -> QuerySet[Case]:
+    q = scope_for(user, Perm.VIEW_CASES).q()
+    units = unit_ids_of(user)
+    if units:
+        co = Case.co_units.through.objects.filter(handlerunit_id__in=units).values("case_id")
+        q |= Q(lead_unit_id__in=units) | Q(pk__in=co)
+    if getattr(user, "pk", None):
+        q |= Q(reporter_id=user.pk)
+    return _base().filter(q)
+
+
+def case_get_for(user: Any, pk: Any) -> Case:
+    """The same 404 for a missing case and for one outside the user's reach."""
+    qs = cases_visible_to(user).prefetch_related("co_units")
+    try:
+        if isinstance(pk, str) and len(pk) > 10:
+            return qs.get(number=pk)
+        return qs.get(pk=int(pk))
+    except (ValueError, TypeError, Case.DoesNotExist) as exc:
+        raise Http404 from exc
+
+
+def case_for_reporter(number: str, phone: str) -> Case | None:
+    """The resident portal: a case is found by its number together with the reporter's phone."""
+    number, phone = (number or "").strip(), normalize_phone(phone or "")
+    if not number or not phone:
+        return None
+    return _base().filter(number=number, reporter_phone_digest=phone_digest(phone)).first()
+
+
+def case_file(case: Case) -> QuerySet[Any]:
+    return case.events.select_related("actor", "unit").prefetch_related("attachments").order_by("at", "id")
+
+
+def public_categories() -> QuerySet[CaseCategory]:
+    return CaseCategory.objects.filter(active=True, public=True).select_related("parent")
+
+
+def active_categories() -> QuerySet[CaseCategory]:
+    return CaseCategory.objects.filter(active=True).select_related("parent", "default_unit")
+
+
+def units_serving(case: Case) -> QuerySet[HandlerUnit]:
+    """Units a case may be sent to: those whose area contains the case's place."""
+    prefixes = _prefixes(case.area_path)
+    return HandlerUnit.objects.filter(active=True, area_path__in=prefixes).order_by(
+        "area_path", "kind", "name"
+    )
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = path.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+# --- where ---------------------------------------------------------------------------------------
+
+
+def grid_at(latitude: float, longitude: float) -> Grid | None:
+    """The grid whose boundary contains a point, if any (boundaries are GeoJSON checked by shapely)."""
+    point = Point(float(longitude), float(latitude))
+    for grid in (
+        Grid.objects.exclude(boundary=None)
+        .select_related("community")
+        .only("id", "path", "boundary", "community")
+    ):
+        shape = to_shape(grid.boundary)
+        if shape is not None and shape.contains(point):
+            return grid
+    return None
+
+
+def building_near(latitude: float, longitude: float, metres: float = 150) -> Building | None:
+    box = _box(latitude, longitude, metres)
+    best: tuple[float, Building] | None = None
+    for b in Building.objects.filter(**box).select_related("community", "grid"):
+        d = distance_m(latitude, longitude, float(b.latitude or 0), float(b.longitude or 0))
+        if d <= metres and (best is None or d < best[0]):
+            best = (d, b)
+    return best[1] if best else None
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine); plenty for 50 m neighbourhoods."""
+    r = 6_371_000
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def _box(latitude: float, longitude: float, metres: float, prefix: str = "") -> dict[str, Decimal]:
+    dlat = metres / 111_320
+    dlon = metres / (111_320 * max(math.cos(math.radians(latitude)), 0.01))
+    return {
+        f"{prefix}latitude__gte": Decimal(str(round(latitude - dlat, 6))),
+        f"{prefix}latitude__lte": Decimal(str(round(latitude + dlat, 6))),
+        f"{prefix}longitude__gte": Decimal(str(round(longitude - dlon, 6))),
+        f"{prefix}longitude__lte": Decimal(str(round(longitude + dlon, 6))),
+    }
+
+
+# --- warnings ------------------------------------------------------------------------------------
+
+
+def duplicate_candidates(case: Case) -> list[Case]:
+    """Open cases of the same category at the same building or within 50 m, reported in the 7 days
+    before this one (both figures are settings): offered to the worker as duplicates to merge."""
+    since = case.reported_at - dt.timedelta(days=settings.SHEQU_CASE_DUPLICATE_DAYS)
+    near = Q(building_id=case.building_id) if case.building_id else Q(pk__in=[])
+    metres = settings.SHEQU_CASE_DUPLICATE_METRES
+    if case.latitude is not None and case.longitude is not None:
+        near |= Q(**_box(float(case.latitude), float(case.longitude), metres))
+    candidates = (
+        _base()
+        .filter(near, category_id=case.category_id, status__in=OPEN_STATUSES, reported_at__gte=since)
+        .exclude(pk=case.pk)
+        .order_by("reported_at")[:20]
+    )
+    result = []
+    for other in candidates:
+        same_building = case.building_id is not None and other.building_id == case.building_id
+        if same_building or (
+            case.latitude is not None
+            and other.latitude is not None
+            and other.longitude is not None
+            and case.longitude is not None
+            and distance_m(
+                float(case.latitude), float(case.longitude), float(other.latitude), float(other.longitude)
+            )
+            <= metres
+        ):
+            result.append(other)
+    return result
+
+
+def warnings_visible_to(user: Any, *, open_only: bool = True) -> QuerySet[CaseWarning]:
+    qs = CaseWarning.objects.filter(scope_for(user, Perm.VIEW_CASES).q()).select_related(
+        "category", "community", "grid", "building", "last_case"
+    )
+    return qs.filter(acknowledged_at=None) if open_only else qs
+
+
+# --- what is due ---------------------------------------------------------------------------------
+
+
+def responsible_q(user: Any) -> Q:
+    """Cases whose running stage waits on this user: the desk for accept, dispatch and verify
+    (at the case's level), the unit for handling."""
+    q = Q(pk__in=[])
+    manage = scope_for(user, Perm.MANAGE_CASES)
+    desk = Q(stage__in=[Stage.ACCEPT, Stage.DISPATCH, Stage.VERIFY])
+    if manage.everything:
+        q |= desk
+    else:
+        for path in manage.paths:
+            depth = len(path.split("."))
+            levels = [lv for lv, d in LEVEL_DEPTH.items() if d >= depth]
+            q |= desk & Q(area_path__startswith=path, level__in=levels)
+    verify = scope_for(user, Perm.VERIFY_CASES)
+    if not verify.empty:
+        q |= Q(stage=Stage.VERIFY) & verify.q()
+    units = unit_ids_of(user)
+    if units:
+        q |= Q(stage=Stage.HANDLE, lead_unit_id__in=units)
+    return q
+
+
+def my_cases(user: Any, light: str | None = None) -> QuerySet[Case]:
+    """The to-do list: open cases waiting on this user, most urgent first."""
+    qs = _base().filter(responsible_q(user), status__in=OPEN_STATUSES).exclude(status=CaseStatus.SUSPENDED)
+    if light:
+        qs = qs.filter(light=light)
+    return qs.order_by("due_at", "id")
+
+
+def due_soon_for(user: Any) -> QuerySet[Case]:
+    return my_cases(user, Light.YELLOW)
+
+
+def overdue_for(user: Any) -> QuerySet[Case]:
+    return my_cases(user, Light.RED)
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+FIGURE_GROUPS = {
+    "community": ("community_id", "community__name"),
+    "unit": ("lead_unit_id", "lead_unit__name"),
+    "category": ("category_id", "category__name"),
+}
+RESOLVED = [CaseStatus.TO_EVALUATE, CaseStatus.CLOSED]
+
+
+def case_figures(
+    cases: QuerySet[Case], *, by: str = "community", now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Per community, unit or category: accepted, on-time rate, average handling time (working
+    hours), satisfaction rate, reopen rate and overdue now. One grouped query whatever the size."""
+    now = now or timezone.now()
+    key, label = FIGURE_GROUPS[by]
+    resolved = Q(status__in=RESOLVED)
+    evaluated = ~Q(satisfaction="")
+    rows = (
+        cases.order_by()
+        .values(key, label)
+        .annotate(
+            reported=Count("id"),
+            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+            resolved=Count("id", filter=resolved),
+            on_time=Count("id", filter=resolved & Q(overdue_ever=False)),
+            avg_hours=Avg("handling_hours", filter=resolved),
+            evaluated=Count("id", filter=evaluated),
+            satisfied=Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])),
+            reopened=Count("id", filter=resolved & Q(reopen_count__gt=0)),
+            overdue_now=Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+            open_now=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        )
+        .order_by(label)
+    )
+    out = []
+    for row in rows:
+        out.append(
+            {
+                "key": row[key],
+                "name": row[label] or "—",
+                "reported": row["reported"],
+                "accepted": row["accepted"],
+                "resolved": row["resolved"],
+                "open": row["open_now"],
+                "overdue_now": row["overdue_now"],
+                "on_time_rate": _rate(row["on_time"], row["resolved"]),
+                "avg_handling_hours": round(row["avg_hours"], 1) if row["avg_hours"] is not None else None,
+                "satisfaction_rate": _rate(row["satisfied"], row["evaluated"]),
+                "reopen_rate": _rate(row["reopened"], row["resolved"]),
+            }
+        )
+    return out
+
+
+def figure_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A total row computed from the same grouped rows (weighted, not an average of rates)."""
+    total: dict[str, Any] = {
+        "name": "",
+        "reported": 0,
+        "accepted": 0,
+        "resolved": 0,
+        "open": 0,
+        "overdue_now": 0,
+    }
+    for row in rows:
+        for k in ("reported", "accepted", "resolved", "open", "overdue_now"):
+            total[k] += row[k]
+    return total
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def monthly_counts(cases: QuerySet[Case], months: int = 12) -> list[dict[str, Any]]:
+    """Reported and resolved per month, for the chart on the figures page."""
+    since = timezone.now() - dt.timedelta(days=31 * months)
+    rows = (
+        cases.filter(reported_at__gte=since)
+        .order_by()
+        .annotate(month=TruncMonth("reported_at"))
+        .values("month")
+        .annotate(reported=Count("id"), resolved=Count("id", filter=Q(status__in=RESOLVED)))
+        .order_by("month")
+    )
+    return [
+        {"month": r["month"].strftime("%Y-%m"), "reported": r["reported"], "resolved": r["resolved"]}
+        for r in rows
+    ]

@@ -1,0 +1,59 @@
+"""The verbs of cases, split by sub-domain: reporting, the loop, the clock, the set-up."""
+
+from .lifecycle import (
+    accept_case,
+    assist_case,
+    comment_case,
+    correct_case,
+    dispatch_case,
+    escalate_case,
+    evaluate_case,
+    merge_case,
+    refuse_case,
+    reply_case,
+    resume_case,
+    return_case,
+    supervise_case,
+    suspend_case,
+    take_case,
+    verify_case,
+)
+from .reporting import locate, raise_hot_spots, report_case
+from .setup import (
+    add_unit_member,
+    client_for_key,
+    create_open311_key,
+    remove_unit_member,
+    save_category,
+    save_unit,
+)
+from .sla import run_clock
+
+__all__ = [
+    "accept_case",
+    "add_unit_member",
+    "assist_case",
+    "client_for_key",
+    "comment_case",
+    "correct_case",
+    "create_open311_key",
+    "dispatch_case",
+    "escalate_case",
+    "evaluate_case",
+    "locate",
+    "merge_case",
+    "raise_hot_spots",
+    "refuse_case",
+    "remove_unit_member",
+    "reply_case",
+    "report_case",
+    "resume_case",
+    "return_case",
+    "run_clock",
+    "save_category",
+    "save_unit",
+    "supervise_case",
+    "suspend_case",
+    "take_case",
+    "verify_case",
+]
