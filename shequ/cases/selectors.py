@@ -28,6 +28,7 @@ from shequ.registry.models import Building, Grid
 from .models import (
     OPEN_STATUSES,
     Case,
+    CaseAttachment,
     CaseCategory,
     CaseStatus,
     CaseWarning,
@@ -68,6 +69,15 @@ def case_get_for(user: Any, pk: Any) -> Case:
             return qs.get(number=pk)
         return qs.get(pk=int(pk))
     except (ValueError, TypeError, Case.DoesNotExist) as exc:
+        raise Http404 from exc
+
+
+def attachment_get_for(user: Any, case_pk: Any, attachment_pk: Any) -> CaseAttachment:
+    """A photo on a case the user can see; the same 404 otherwise."""
+    case = case_get_for(user, case_pk)
+    try:
+        return case.attachments.get(pk=int(attachment_pk))
+    except (ValueError, TypeError, CaseAttachment.DoesNotExist) as exc:
         raise Http404 from exc
 
 

@@ -42,10 +42,16 @@ class CaseWorld:
 def build_case_world(county: County) -> CaseWorld:
     admin = make_user(Role.ADMIN)
     property_unit = services.save_unit(
-        by=None, name="熟溪物业服务中心", kind=UnitKind.PROPERTY, area=county.community_a1, phone="0579-87654321"
+        by=None,
+        name="熟溪物业服务中心",
+        kind=UnitKind.PROPERTY,
+        area=county.community_a1,
+        phone="0579-87654321",
     )
     department = services.save_unit(by=None, name="县住建局", kind=UnitKind.DEPARTMENT, area=county.district)
-    other_unit = services.save_unit(by=None, name="溪南物业", kind=UnitKind.PROPERTY, area=county.community_b1)
+    other_unit = services.save_unit(
+        by=None, name="溪南物业", kind=UnitKind.PROPERTY, area=county.community_b1
+    )
     handler = make_user(Role.HANDLER, county.community_a1, username="handler_a")
     handler2 = make_user(Role.HANDLER, county.community_a1, username="handler_b")
     dept_handler = make_user(Role.HANDLER, county.district, username="handler_dept")
@@ -103,13 +109,21 @@ def advance(world: CaseWorld, case: Case, status: str) -> Case:
     """Walk a case along the happy path until it reaches `status`."""
     steps = [
         (CaseStatus.ACCEPTED, lambda c: services.accept_case(c, by=world.worker)),
-        (CaseStatus.DISPATCHED, lambda c: services.dispatch_case(c, by=world.worker, unit=world.property_unit)),
+        (
+            CaseStatus.DISPATCHED,
+            lambda c: services.dispatch_case(c, by=world.worker, unit=world.property_unit),
+        ),
         (CaseStatus.HANDLING, lambda c: services.take_case(c, by=world.handler)),
-        (CaseStatus.REPLIED, lambda c: services.reply_case(c, by=world.handler, note="已清运", photo_files=[photo()])),
+        (
+            CaseStatus.REPLIED,
+            lambda c: services.reply_case(c, by=world.handler, note="已清运", photo_files=[photo()]),
+        ),
         (CaseStatus.TO_EVALUATE, lambda c: services.verify_case(c, by=world.grid_worker, passed=True)),
         (
             CaseStatus.CLOSED,
-            lambda c: services.evaluate_case(c, satisfaction=Satisfaction.SATISFIED, reporter_phone="13800138000"),
+            lambda c: services.evaluate_case(
+                c, satisfaction=Satisfaction.SATISFIED, reporter_phone="13800138000"
+            ),
         ),
     ]
     for target, step in steps:

@@ -17,7 +17,6 @@ from shequ.core.errors import RuleError
 
 from ..models import Case, CaseEvent, CaseStatus, HandlerUnit
 
-
 _acting_at: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("acting_at", default=None)
 
 

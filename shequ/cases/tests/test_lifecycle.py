@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shequ.cases import services
-from shequ.cases.models import CaseEvent, CaseStatus, EventAction, Level, Satisfaction, Stage
+from shequ.cases.models import CaseStatus, Satisfaction, Stage
 from shequ.cases.testing import CaseWorld, advance, build_case_world, photo, report
-from shequ.core.errors import RuleError
 
 
 @pytest.fixture
