@@ -126,12 +126,13 @@ def advance(world: CaseWorld, case: Case, status: str) -> Case:
             ),
         ),
     ]
-    for target, step in steps:
-        if case.status == status:
-            break
+    case.refresh_from_db()
+    order = [CaseStatus.REPORTED, *(target for target, _step in steps)]
+    if case.status not in order or order.index(status) < order.index(case.status):
+        raise ValueError(f"cannot walk a case from {case.status} to {status}")
+    for target, step in steps[order.index(case.status) : order.index(status)]:
         case = step(case)
-        if target == status:
-            break
+        assert case.status == target, (case.status, target)
     case.refresh_from_db()
     assert case.status == status, (case.status, status)
     return case
