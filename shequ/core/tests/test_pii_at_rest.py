@@ -101,6 +101,20 @@ def populated(county: County) -> dict[str, dict[str, str]]:
     registry.add_tag(extra, tag=TagType.objects.get(code="dibao"), by=worker, note="2024年起")
     registry.remove_tag(extra, tag=TagType.objects.get(code="dibao"), by=worker, reason="收入超标退出")
 
+    # A resident reports a case with their phone: it is how they follow it, so it is kept, encrypted.
+    from shequ.cases import services as cases
+    from shequ.cases.models import CaseCategory, Source
+
+    case = cases.report_case(
+        by=None,
+        category=CaseCategory.objects.get(code="sanitation.garbage"),
+        description="楼道堆放杂物，影响通行",
+        source=Source.PORTAL,
+        building=building,
+        reporter_phone="+86 139-1234-5678",
+    )
+    cases.accept_case(case, by=worker)
+
     plaintexts: dict[str, dict[str, str]] = {}
     for resident in Resident.objects.all():
         revealed = registry.reveal_pii(resident, by=None, reason="check")
@@ -138,6 +152,7 @@ def test_no_id_or_phone_number_is_stored_in_plaintext_in_any_table(
     for table in [
         "registry_resident",
         "registry_historicalresident",
+        "cases_case",
         "registry_historicalresidenttag",
         "audit_auditevent",
         "registry_lifeevent",
