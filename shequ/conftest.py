@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shequ.core import codes
+from shequ.core import calendar, codes
 from shequ.testing import County, build_county, ensure_reference_data
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -19,6 +19,14 @@ def _fresh_code_cache() -> Iterator[None]:
     codes.clear_cache()
     yield
     codes.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache() -> Iterator[None]:
+    """The working calendar is kept per process; a test's rolled-back edits must not leak."""
+    calendar.clear_cache()
+    yield
+    calendar.clear_cache()
 
 
 @pytest.fixture(autouse=True)

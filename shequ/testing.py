@@ -74,13 +74,18 @@ def add_resident(
 
 def ensure_reference_data() -> None:
     """Transactional tests (browser tests) flush every table after they run, including the code
-    tables and tag types that migrations load; put them back for whatever test runs next."""
+    tables, tag types and calendar days that migrations load; put them back for whatever test
+    runs next."""
     import importlib
 
     from django.apps import apps
 
-    from shequ.core import codes
+    from shequ.core import calendar, codes
+    from shequ.core.models import CalendarDay
 
+    if not CalendarDay.objects.exists():
+        importlib.import_module("shequ.core.migrations.0003_calendarday").load_calendar(apps, None)
+        calendar.clear_cache()
     if TagType.objects.exists():
         return
     importlib.import_module("shequ.core.migrations.0001_initial").load_codes(apps, None)

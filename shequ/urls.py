@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("shequ.accounts.urls")),
     path("registry/", include("shequ.registry.urls")),
     path("audit/", include("shequ.audit.urls")),
+    path("core/", include("shequ.core.urls")),
     path("api/v1/", include("shequ.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,3 +47,61 @@ class Code(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class DayKind(models.TextChoices):
+    """How a calendar exception differs from the default week (Monday to Friday at work)."""
+
+    # Translators: 节假日 / 休息日, a weekday that is not worked
+    HOLIDAY = "holiday", _("Holiday (day off)")
+    # Translators: 调休上班, a Saturday or Sunday that is worked to make up for a holiday
+    WORKDAY = "workday", _("Make-up working day")
+
+
+def calendar_day_problem(day: dt.date, kind: str) -> str | None:
+    """Why an exception on `day` would change nothing, or None: only a weekday can be taken off
+    and only a Saturday or Sunday can be worked, since the default week already says the rest."""
+    names = {"date": day.isoformat(), "weekday": date_format(day, "l")}
+    weekend = day.weekday() >= 5
+    if kind == DayKind.HOLIDAY and weekend:
+        return (
+            _("%(date)s is a %(weekday)s, a day off anyway: only Monday to Friday can be marked a holiday.")
+            % names
+        )
+    if kind == DayKind.WORKDAY and not weekend:
+        return (
+            _(
+                "%(date)s is a %(weekday)s, a working day anyway: "
+                "only a Saturday or Sunday can be marked a make-up working day."
+            )
+            % names
+        )
+    if kind not in DayKind.values:
+        return str(_("Choose whether the day is a holiday or a make-up working day."))
+    return None
+
+
+class CalendarDay(TimeStamped):
+    """An exception to the default working week: a weekday off or a weekend day at work (调休).
+
+    Days that follow the default rule have no row; `core.calendar` reads all rows at once.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
+    name = models.CharField(
+        _("name"), max_length=64, blank=True, help_text=_("For example 春节 or 国庆节调休.")
+    )
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name or self.get_kind_display()}"
+
+    def clean(self) -> None:
+        problem = calendar_day_problem(self.date, self.kind) if self.date else None
+        if problem:
+            raise ValidationError({"kind": problem})

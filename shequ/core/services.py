@@ -1,0 +1,96 @@
+"""Writes to the shared kernel: the working calendar's exceptions (节假日 and 调休上班 days).
+
+Editing the calendar is configuration (Perm.CONFIGURE, county-wide), so these services sit on
+top of `accounts` and `audit` even though they live in `core`; the calendar arithmetic itself
+(`core.calendar`) imports neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import has_perm_anywhere
+from shequ.audit.services import record_event
+
+from .calendar import invalidate_calendar
+from .errors import RuleError
+from .models import CalendarDay, calendar_day_problem
+
+NAME_MAX_LENGTH = CalendarDay._meta.get_field("name").max_length or 64
+
+
+def _require_configure(user: Any) -> None:
+    """The calendar is county-wide: editing it needs Perm.CONFIGURE at any node."""
+    if user is None:  # operators' commands and jobs run as the system
+        return
+    if not has_perm_anywhere(user, Perm.CONFIGURE):
+        raise RuleError("forbidden", _("You do not have permission to do this here."))
+
+
+def _snapshot(day: CalendarDay | None) -> dict[str, str] | None:
+    return None if day is None else {"kind": day.kind, "name": day.name}
+
+
+@transaction.atomic
+def set_calendar_day(*, date: dt.date, kind: str, name: str = "", by: Any) -> CalendarDay:
+    """Record that `date` is a holiday (a weekday off) or a make-up working day (a weekend day at
+    work), or change the one recorded. An exception that would change nothing is refused."""
+    _require_configure(by)
+    name = (name or "").strip()
+    problem = calendar_day_problem(date, kind)
+    if problem:
+        raise RuleError("calendar_day_changes_nothing", problem, fields={"kind": [problem]})
+    if len(name) > NAME_MAX_LENGTH:
+        message = _("Keep the name to %(n)d characters.") % {"n": NAME_MAX_LENGTH}
+        raise RuleError("invalid", message, fields={"name": [message]})
+    day = CalendarDay.objects.select_for_update().filter(date=date).first()
+    if day is None:
+        try:
+            with transaction.atomic():
+                day = CalendarDay.objects.create(date=date, kind=kind, name=name)
+        except IntegrityError:  # someone else recorded the same date a moment ago: change theirs
+            day = CalendarDay.objects.select_for_update().get(date=date)
+        else:
+            return _recorded(day, before=None, by=by)
+    if (day.kind, day.name) == (kind, name):
+        return day  # nothing changed: no audit record, no reload
+    before = _snapshot(day)
+    day.kind, day.name = kind, name
+    day.save(update_fields=["kind", "name", "updated_at"])
+    return _recorded(day, before=before, by=by)
+
+
+def _recorded(day: CalendarDay, *, before: dict[str, str] | None, by: Any) -> CalendarDay:
+    record_event(
+        actor=by,
+        action="calendar:set",
+        target=day,
+        extra={"date": day.date.isoformat(), "before": before, "after": _snapshot(day)},
+    )
+    invalidate_calendar()
+    return day
+
+
+@transaction.atomic
+def clear_calendar_day(*, date: dt.date, by: Any) -> None:
+    """Remove the exception on `date`, so the default week (Monday to Friday) applies again."""
+    _require_configure(by)
+    day = CalendarDay.objects.select_for_update().filter(date=date).first()
+    if day is None:
+        raise RuleError(
+            "calendar_day_missing",
+            _("%(date)s has no holiday or make-up working day to remove.") % {"date": date.isoformat()},
+        )
+    record_event(
+        actor=by,
+        action="calendar:clear",
+        target=day,
+        extra={"date": date.isoformat(), "before": _snapshot(day), "after": None},
+    )
+    day.delete()
+    invalidate_calendar()
