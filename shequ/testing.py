@@ -74,7 +74,7 @@ def add_resident(
 
 def ensure_reference_data() -> None:
     """Transactional tests (browser tests) flush every table after they run, including the code
-    tables, tag types and calendar days that migrations load; put them back for whatever test
+    tables, tag types, calendar days and case categories that migrations load; put them back for whatever test
     runs next."""
     import importlib
 
@@ -86,6 +86,10 @@ def ensure_reference_data() -> None:
     if not CalendarDay.objects.exists():
         importlib.import_module("shequ.core.migrations.0003_calendarday").load_calendar(apps, None)
         calendar.clear_cache()
+    from shequ.cases.models import CaseCategory
+
+    if not CaseCategory.objects.exists():
+        importlib.import_module("shequ.cases.migrations.0002_default_categories").load(apps, None)
     if TagType.objects.exists():
         return
     importlib.import_module("shequ.core.migrations.0001_initial").load_codes(apps, None)
