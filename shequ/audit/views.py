@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -29,7 +30,14 @@ ACTION_LABELS = {
     "user:unlock": _("Account unlocked"),
     "user:deactivate": _("Deactivated user"),
     "user:set_password": _("Set password"),
+    "calendar:set": _("Changed a calendar day"),
+    "calendar:clear": _("Removed a calendar day"),
 }
+
+
+def register_labels(labels: dict[str, Any]) -> None:
+    """Apps above audit (cases, services, ...) name their own actions from their AppConfig.ready."""
+    ACTION_LABELS.update(labels)
 
 
 class AuditFilterForm(forms.Form):
