@@ -11,6 +11,7 @@ urlpatterns = [
     path("registry/", include("shequ.registry.urls")),
     path("audit/", include("shequ.audit.urls")),
     path("core/", include("shequ.core.urls")),
+    path("open311/v2/", include("shequ.cases.open311_urls")),
     path("api/v1/", include("shequ.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -26,6 +26,7 @@ from .setup import (
     remove_unit_member,
     save_category,
     save_unit,
+    use_open311_key,
 )
 from .sla import run_clock
 
@@ -55,5 +56,6 @@ __all__ = [
     "supervise_case",
     "suspend_case",
     "take_case",
+    "use_open311_key",
     "verify_case",
 ]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.accounts.roles import Perm
@@ -156,3 +157,12 @@ def client_for_key(key: str | None) -> Open311Client | None:
     if not key:
         return None
     return Open311Client.objects.filter(key_digest=key_digest(key), active=True).first()
+
+
+def use_open311_key(key: str | None) -> Open311Client | None:
+    """The active client a key belongs to, noting when the key was last used (shown to admins)."""
+    client = client_for_key(key)
+    if client is not None:
+        client.last_used_at = timezone.now()
+        Open311Client.objects.filter(pk=client.pk).update(last_used_at=client.last_used_at)
+    return client
