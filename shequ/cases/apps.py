@@ -21,6 +21,8 @@ class CasesConfig(AppConfig):
                 "handler_unit:add_member": _("Added a unit member"),
                 "handler_unit:remove_member": _("Removed a unit member"),
                 "open311_client:create": _("Created an Open311 client"),
+                "open311_client:deactivate": _("Switched off an Open311 client"),
+                "escalation_rule:save": _("Changed an escalation rule"),
                 "case_warning:acknowledge": _("Acknowledged a warning"),
             }
         )

@@ -202,6 +202,52 @@ def warnings_visible_to(user: Any, *, open_only: bool = True) -> QuerySet[CaseWa
     return qs.filter(acknowledged_at=None) if open_only else qs
 
 
+def light_q(light: str, now: dt.datetime) -> Q:
+    """Cases whose running clock shows `light` at `now` (the thresholds of `clock.light_at`), so
+    counts and filters never wait for the periodic job to have turned the stored light."""
+    if light == Light.RED:
+        return Q(due_at__lte=now)
+    if light == Light.YELLOW:
+        return Q(due_at__gt=now, warn_at__lte=now)
+    return Q(due_at__gt=now) & (Q(warn_at__gt=now) | Q(warn_at=None))
+
+
+def lights_by_community(cases: QuerySet[Case], *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Open cases per community with how many are due soon (yellow) and overdue (red) now; one query.
+    A suspended case has no running clock, so it is open but neither."""
+    now = now or timezone.now()
+    rows = (
+        cases.filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .values("community_id", "community__name")
+        .annotate(
+            open=Count("id"),
+            yellow=Count("id", filter=light_q(Light.YELLOW, now)),
+            red=Count("id", filter=light_q(Light.RED, now)),
+        )
+        .order_by("-red", "-yellow", "community__name")
+    )
+    return [
+        {
+            "community_id": r["community_id"],
+            "name": r["community__name"],
+            "open": r["open"],
+            "yellow": r["yellow"],
+            "red": r["red"],
+        }
+        for r in rows
+    ]
+
+
+def units_for_setup(user: Any) -> QuerySet[HandlerUnit]:
+    """Handler units serving an area the user configures (Perm.CONFIGURE), with member counts."""
+    return (
+        HandlerUnit.objects.filter(scope_for(user, Perm.CONFIGURE).q())
+        .select_related("area")
+        .annotate(n_members=Count("unitmember"))
+    )
+
+
 # --- what is due ---------------------------------------------------------------------------------
 
 
@@ -253,6 +299,39 @@ FIGURE_GROUPS = {
 RESOLVED = [CaseStatus.TO_EVALUATE, CaseStatus.CLOSED]
 
 
+def _figure_aggregates(now: dt.datetime) -> dict[str, Any]:
+    """The aggregates behind every figure: per group in `case_figures`, over everything in
+    `case_figure_totals`, so the total row is weighted exactly like the rows."""
+    resolved = Q(status__in=RESOLVED)
+    evaluated = ~Q(satisfaction="")
+    return {
+        "reported": Count("id"),
+        "accepted": Count("id", filter=Q(accepted_at__isnull=False)),
+        "resolved": Count("id", filter=resolved),
+        "on_time": Count("id", filter=resolved & Q(overdue_ever=False)),
+        "avg_hours": Avg("handling_hours", filter=resolved),
+        "evaluated": Count("id", filter=evaluated),
+        "satisfied": Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])),
+        "reopened": Count("id", filter=resolved & Q(reopen_count__gt=0)),
+        "overdue_now": Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+        "open_now": Count("id", filter=Q(status__in=OPEN_STATUSES)),
+    }
+
+
+def _figure_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "reported": row["reported"],
+        "accepted": row["accepted"],
+        "resolved": row["resolved"],
+        "open": row["open_now"],
+        "overdue_now": row["overdue_now"],
+        "on_time_rate": _rate(row["on_time"], row["resolved"]),
+        "avg_handling_hours": round(row["avg_hours"], 1) if row["avg_hours"] is not None else None,
+        "satisfaction_rate": _rate(row["satisfied"], row["evaluated"]),
+        "reopen_rate": _rate(row["reopened"], row["resolved"]),
+    }
+
+
 def case_figures(
     cases: QuerySet[Case], *, by: str = "community", now: dt.datetime | None = None
 ) -> list[dict[str, Any]]:
@@ -260,43 +339,15 @@ def case_figures(
     hours), satisfaction rate, reopen rate and overdue now. One grouped query whatever the size."""
     now = now or timezone.now()
     key, label = FIGURE_GROUPS[by]
-    resolved = Q(status__in=RESOLVED)
-    evaluated = ~Q(satisfaction="")
-    rows = (
-        cases.order_by()
-        .values(key, label)
-        .annotate(
-            reported=Count("id"),
-            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-            resolved=Count("id", filter=resolved),
-            on_time=Count("id", filter=resolved & Q(overdue_ever=False)),
-            avg_hours=Avg("handling_hours", filter=resolved),
-            evaluated=Count("id", filter=evaluated),
-            satisfied=Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])),
-            reopened=Count("id", filter=resolved & Q(reopen_count__gt=0)),
-            overdue_now=Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
-            open_now=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        )
-        .order_by(label)
-    )
-    out = []
-    for row in rows:
-        out.append(
-            {
-                "key": row[key],
-                "name": row[label] or "—",
-                "reported": row["reported"],
-                "accepted": row["accepted"],
-                "resolved": row["resolved"],
-                "open": row["open_now"],
-                "overdue_now": row["overdue_now"],
-                "on_time_rate": _rate(row["on_time"], row["resolved"]),
-                "avg_handling_hours": round(row["avg_hours"], 1) if row["avg_hours"] is not None else None,
-                "satisfaction_rate": _rate(row["satisfied"], row["evaluated"]),
-                "reopen_rate": _rate(row["reopened"], row["resolved"]),
-            }
-        )
-    return out
+    rows = cases.order_by().values(key, label).annotate(**_figure_aggregates(now)).order_by(label)
+    return [{"key": row[key], "name": row[label] or "—", **_figure_row(row)} for row in rows]
+
+
+def case_figure_totals(cases: QuerySet[Case], *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The total row of `case_figures`: the same aggregates over the whole queryset in one query,
+    so rates are weighted by their denominators (not an average of the rows' rates)."""
+    totals = cases.order_by().aggregate(**_figure_aggregates(now or timezone.now()))
+    return {"key": None, "name": "", **_figure_row(totals)}
 
 
 def figure_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -19,25 +19,30 @@ from .lifecycle import (
     verify_case,
 )
 from .reporting import locate, raise_hot_spots, report_case
+from .rules_setup import save_escalation_rule
 from .setup import (
     add_unit_member,
     client_for_key,
     create_open311_key,
+    deactivate_open311_client,
     remove_unit_member,
     save_category,
     save_unit,
     use_open311_key,
 )
 from .sla import run_clock
+from .warnings import acknowledge_warning
 
 __all__ = [
     "accept_case",
+    "acknowledge_warning",
     "add_unit_member",
     "assist_case",
     "client_for_key",
     "comment_case",
     "correct_case",
     "create_open311_key",
+    "deactivate_open311_client",
     "dispatch_case",
     "escalate_case",
     "evaluate_case",
@@ -52,6 +57,7 @@ __all__ = [
     "return_case",
     "run_clock",
     "save_category",
+    "save_escalation_rule",
     "save_unit",
     "supervise_case",
     "suspend_case",

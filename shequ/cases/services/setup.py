@@ -153,6 +153,19 @@ def create_open311_key(*, by: Any, name: str) -> tuple[Open311Client, str]:
     return client, key
 
 
+@transaction.atomic
+def deactivate_open311_client(client: Open311Client, *, by: Any) -> Open311Client:
+    """Switch a client off: its key stops working at once. The row stays for the cases it sent."""
+    require(by, Perm.CONFIGURE)
+    client = Open311Client.objects.select_for_update().get(pk=client.pk)
+    if not client.active:
+        raise RuleError("inactive", _("This client is already switched off."))
+    client.active = False
+    client.save(update_fields=["active", "updated_at"])
+    record_event(actor=by, action="open311_client:deactivate", target=client)
+    return client
+
+
 def client_for_key(key: str | None) -> Open311Client | None:
     if not key:
         return None
