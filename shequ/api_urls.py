@@ -4,10 +4,12 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from shequ.accounts.api import ObtainTokenView
+from shequ.cases.api import register as register_cases
 from shequ.registry.api import register as register_registry
 
 router = DefaultRouter()
 register_registry(router)
+register_cases(router)
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("shequ.accounts.urls")),
     path("registry/", include("shequ.registry.urls")),
     path("audit/", include("shequ.audit.urls")),
+    path("cases/", include("shequ.cases.urls")),
     path("core/", include("shequ.core.urls")),
     path("open311/v2/", include("shequ.cases.open311_urls")),
     path("api/v1/", include("shequ.api_urls")),

@@ -22,7 +22,8 @@ class MenuItem:
     label: Any
     url_name: str
     icon: str
-    perm: Perm | None = None
+    # A permission, or a tuple of them meaning "any of".
+    perm: Perm | tuple[Perm, ...] | None = None
     # URL prefix that marks the item active; defaults to the item's own URL.
     match: str = ""
 
@@ -54,6 +55,20 @@ MENU: list[tuple[Any, list[MenuItem]]] = [
         ],
     ),
     (
+        _("Cases"),
+        [
+            # Handlers hold handle_cases but not view_cases: the list shows them their unit's cases.
+            MenuItem(_("Cases"), "cases:list", "☷", (Perm.VIEW_CASES, Perm.HANDLE_CASES, Perm.REPORT_CASES)),
+            MenuItem(
+                _("My to-do"), "cases:todo", "◷", (Perm.MANAGE_CASES, Perm.VERIFY_CASES, Perm.HANDLE_CASES)
+            ),
+            MenuItem(_("Report a case"), "cases:new", "✚", Perm.REPORT_CASES),
+            MenuItem(_("Case figures"), "cases:figures", "▤", Perm.VIEW_CASES),
+            MenuItem(_("Warnings"), "cases:warnings", "⚠", Perm.VIEW_CASES),
+            MenuItem(_("Categories and units"), "cases:setup", "⚙", Perm.CONFIGURE),
+        ],
+    ),
+    (
         _("System"),
         [
             MenuItem(_("Users"), "accounts:users", "⚇", Perm.MANAGE_USERS),
@@ -80,7 +95,8 @@ def build_menu(request: HttpRequest) -> list[dict[str, Any]]:
     for title, items in MENU:
         entries = []
         for item in items:
-            if item.perm is not None and not has_perm_anywhere(user, item.perm):
+            perms = item.perm if isinstance(item.perm, tuple) else (item.perm,) if item.perm else ()
+            if perms and not any(has_perm_anywhere(user, p) for p in perms):
                 continue
             url = _url(item.url_name)
             if url is None:

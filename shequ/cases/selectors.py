@@ -51,7 +51,10 @@ def _base() -> QuerySet[Case]:
 
 
 def cases_visible_to(user: Any) -> QuerySet[Case]:
-    q = scope_for(user, Perm.VIEW_CASES).q()
+    scope = scope_for(user, Perm.VIEW_CASES)
+    if scope.everything:  # Q() | Q(x) is just Q(x): "everything" must not be OR-ed away
+        return _base()
+    q = scope.q()
     units = unit_ids_of(user)
     if units:
         co = Case.co_units.through.objects.filter(handlerunit_id__in=units).values("case_id")
@@ -107,6 +110,21 @@ def units_serving(case: Case) -> QuerySet[HandlerUnit]:
     return HandlerUnit.objects.filter(active=True, area_path__in=prefixes).order_by(
         "area_path", "kind", "name"
     )
+
+
+def units_visible_to(user: Any) -> QuerySet[HandlerUnit]:
+    """Units a user may look up: those serving inside or above an area whose cases they see or which
+    they configure (a community dispatches to county departments too), and their own units."""
+    q = Q(pk__in=[])
+    for perm in (Perm.VIEW_CASES, Perm.CONFIGURE):
+        scope = scope_for(user, perm)
+        if scope.everything:
+            return HandlerUnit.objects.select_related("area")
+        q |= scope.q() | scope.ancestors_q("area_path")
+    units = unit_ids_of(user)
+    if units:
+        q |= Q(pk__in=units)
+    return HandlerUnit.objects.filter(q).select_related("area")
 
 
 def _prefixes(path: str) -> list[str]:

@@ -1,0 +1,1 @@
+"""Pages of the cases app: running the loop (cases.py); figures, warnings and set-up live beside it."""
