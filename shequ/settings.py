@@ -216,6 +216,10 @@ SHEQU_CASE_HOTSPOT_DAYS = env.int("SHEQU_CASE_HOTSPOT_DAYS", default=30)
 SHEQU_CASE_PHOTO_MAX_MB = env.int("SHEQU_CASE_PHOTO_MAX_MB", default=10)
 SHEQU_CASE_PHOTOS_MAX = env.int("SHEQU_CASE_PHOTOS_MAX", default=6)
 SHEQU_PORTAL_REPORT_RATE = env.str("SHEQU_PORTAL_REPORT_RATE", default="10/hour")
+# Failed number + phone lookups on the portal, per client IP and per session (stops guessing).
+SHEQU_PORTAL_LOOKUP_RATE = env.str("SHEQU_PORTAL_LOOKUP_RATE", default="10/15min")
+# Reverse proxies in front of the app: the client's address is that many hops back in X-Forwarded-For.
+SHEQU_NUM_PROXIES = env.int("SHEQU_NUM_PROXIES", default=0)
 SHEQU_OPEN311_JURISDICTION = env.str("SHEQU_OPEN311_JURISDICTION", default="shequ.local")
 
 if PRODUCTION:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("audit/", include("shequ.audit.urls")),
     path("cases/", include("shequ.cases.urls")),
     path("core/", include("shequ.core.urls")),
+    path("portal/", include("shequ.cases.portal_urls")),
     path("open311/v2/", include("shequ.cases.open311_urls")),
     path("api/v1/", include("shequ.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
