@@ -52,12 +52,15 @@ def category_groups() -> list[tuple[str, list[CaseCategory]]]:
     parents = set(
         CaseCategory.objects.filter(active=True, parent__isnull=False).values_list("parent_id", flat=True)
     )
+    leaves = [c for c in selectors.public_categories() if c.pk not in parents]
+
+    def head(c: CaseCategory) -> CaseCategory:  # a top-level leaf ("other") is its own group
+        return c.parent if c.parent is not None else c
+
+    leaves.sort(key=lambda c: (head(c).sort, head(c).code, c.sort, c.code))
     groups: dict[str, list[CaseCategory]] = {}
-    for category in selectors.public_categories().order_by("parent__sort", "parent__code", "sort", "code"):
-        if category.pk in parents:
-            continue
-        name = category.parent.name if category.parent is not None else category.name
-        groups.setdefault(name, []).append(category)
+    for category in leaves:
+        groups.setdefault(head(category).name, []).append(category)
     return list(groups.items())
 
 
