@@ -269,6 +269,7 @@ def evaluate_case(
         by=by,
         comment=comment,
         public=True,
+        at=t,
         data={"satisfaction": satisfaction},
         note_for_reporter=_("Thank you for your evaluation."),
     )
@@ -285,6 +286,7 @@ def evaluate_case(
             EventAction.REOPEN,
             by=by,
             before=CaseStatus.TO_EVALUATE,
+            at=t,
             unit=case.lead_unit,
             public=True,
             note_for_reporter=_("Reopened: sent back to %(unit)s.") % {"unit": case.lead_unit or "—"},
@@ -313,6 +315,7 @@ def _close(case: Case, *, by: Any, t: Any, fields: list[str], comment: str = "")
         before=before,
         comment=comment,
         public=True,
+        at=t,
         note_for_reporter=_("Closed."),
     )
     return case
@@ -341,6 +344,7 @@ def _escalate(case: Case, *, by: Any, t: Any, reason: str, fields: list[str]) ->
         before=before,
         comment=reason,
         public=True,
+        at=t,
         data={"from_level": level, "to_level": case.level},
         note_for_reporter=_("Passed up to the %(level)s for handling.") % {"level": case.get_level_display()},
     )
