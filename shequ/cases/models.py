@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from shequ.core.models import TimeStamped
@@ -37,7 +38,7 @@ class CaseStatus(models.TextChoices):
     HANDLING = "handling", _("Being handled")
     REPLIED = "replied", _("Awaiting verification")
     TO_EVALUATE = "to_evaluate", _("Awaiting evaluation")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
     REFUSED = "refused", _("Not accepted")
     SUSPENDED = "suspended", _("Suspended")
     MERGED = "merged", _("Merged")
@@ -370,7 +371,7 @@ class EventAction(models.TextChoices):
     REMIND = "remind", _("Reminder")
     WARN = "warn", _("Due soon")
     OVERDUE = "overdue", _("Overdue")
-    CLOSE = "close", _("Closed")
+    CLOSE = "close", pgettext_lazy("case event", "Closed")
     COMMENT = "comment", _("Comment")
     CORRECT = "correct", _("Correction")
 
