@@ -127,7 +127,7 @@ def advance(world: CaseWorld, case: Case, status: str) -> Case:
         ),
     ]
     case.refresh_from_db()
-    order = [CaseStatus.REPORTED, *(target for target, _step in steps)]
+    order: list[str] = [CaseStatus.REPORTED, *(target for target, _step in steps)]
     if case.status not in order or order.index(status) < order.index(case.status):
         raise ValueError(f"cannot walk a case from {case.status} to {status}")
     for target, step in steps[order.index(case.status) : order.index(status)]:
