@@ -8,11 +8,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from shequ.accounts.roles import GRID_ROLES, Perm
-from shequ.accounts.scope import roles_of, scope_for
+from shequ.accounts.roles import GRID_ROLES
+from shequ.accounts.scope import roles_of
 from shequ.registry import selectors as registry
 from shequ.registry.forms import FilterForm
 from shequ.registry.models import AreaLevel
@@ -28,7 +27,7 @@ from .models import (
     Source,
     Urgency,
 )
-from .rules import can_manage, unit_ids_of
+from .rules import can_manage
 from .services.reporting import STAFF_SOURCES
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -138,16 +137,6 @@ class PhotosField(forms.FileField):
 # --- the list's filters ----------------------------------------------------------------------------
 
 
-def units_in_reach(user: Any) -> QuerySet[HandlerUnit]:
-    """Units a user may filter by: those serving any place in their case scope (a county department
-    serves a community too) and their own units."""
-    scope = scope_for(user, Perm.VIEW_CASES)
-    qs = HandlerUnit.objects.filter(active=True)
-    if scope.everything:
-        return qs
-    return qs.filter(scope.q() | scope.ancestors_q("area_path") | Q(pk__in=unit_ids_of(user)))
-
-
 class CaseFilterForm(FilterForm):
     """GET filters of the case list; a bad value drops that filter instead of failing."""
 
@@ -173,7 +162,7 @@ class CaseFilterForm(FilterForm):
             registry.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
         )
         grids = registry.grids_visible_to(user).values_list("pk", "name")
-        units = units_in_reach(user).values_list("pk", "name")
+        units = selectors.units_visible_to(user).values_list("pk", "name")
         _choice_field(self, "status").choices = [
             ("", _("All statuses")),
             (self.OPEN, _("All open")),
