@@ -835,3 +835,14 @@ def test_case_page_query_count_does_not_grow_with_the_file(client: Any, world: C
         services.comment_case(case, by=world.handler, note=f"进展说明{i}")
     services.reply_case(case, by=world.handler, note="已处理", photo_files=[photo(), photo(), photo()])
     assert _count(client, detail(case)) == few
+
+
+def test_residents_and_volunteers_are_sent_to_the_portal_form(client, county):
+    from shequ.accounts.roles import Role
+    from shequ.testing import PASSWORD, make_user
+
+    for role in (Role.RESIDENT, Role.VOLUNTEER):
+        user = make_user(role, county.community_a1)
+        client.login(username=user.username, password=PASSWORD)
+        response = client.get("/cases/new/")
+        assert response.status_code == 302 and response.url == "/portal/report/"

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from shequ.accounts.roles import Perm
-from shequ.accounts.scope import has_perm_anywhere
+from shequ.accounts.roles import Perm, Role
+from shequ.accounts.scope import has_perm_anywhere, roles_of
 from shequ.core.errors import RuleError
 from shequ.registry import selectors as registry
 from shequ.registry.views.common import add_rule_errors, is_htmx, paginate
@@ -496,6 +496,8 @@ PLACE_ALIASES = {"lat": "latitude", "long": "longitude", "location": "place_mode
 @any_perm_required(Perm.REPORT_CASES)
 def case_new(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if roles_of(user) <= {Role.RESIDENT, Role.VOLUNTEER}:
+        return redirect("portal:report")  # residents get the simple form with their phone to follow
     tree = forms.CategoryTree.active()
     form = forms.ReportForm(request.POST or None, request.FILES or None, user=user, tree=tree)
     if request.method == "POST" and form.is_valid():
