@@ -1,5 +1,6 @@
 """Writes the demo county: areas, grids, micro-grids, buildings, dwellings, households, residents,
-key-population tags, units (实有单位) and the demo accounts.
+key-population tags, units (实有单位) and the demo accounts; then the apps built on the registry add
+their part (`seed_app_demos`: the cases app its handler units and a year of cases).
 
 Everything comes from one `random.Random(seed)`, consumed in a fixed order, so a seed always gives
 the same names, ID numbers and boundaries. Rows are written with `bulk_create`, one community at a
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -171,6 +173,7 @@ class DemoBuilder:
                     "grid": first_grid,
                 }
             )
+            seed_app_demos(seed=self.seed, scale=self.scale, out=self.out)
         return self.counts
 
     def _areas(self) -> tuple[Area, list[Area], list[tuple[Area, Rect]]]:
@@ -555,6 +558,25 @@ def _weights(rng: random.Random, n: int) -> list[float]:
     w = [rng.uniform(0.7, 1.3) for _ in range(n)]
     total = sum(w)
     return [x / total for x in w]
+
+
+def seed_app_demos(*, seed: int, scale: int, out: Callable[[str], None]) -> None:
+    """The apps built on the registry add their part of the demo (the cases app its handler units
+    and a year of cases) through a `seed_demo(seed=, scale=, out=)` function in `<app>/demo.py`,
+    called in INSTALLED_APPS order inside the same transaction. They are found through the app
+    registry, so the registry imports none of the apps that depend on it."""
+    for config in apps.get_app_configs():
+        if not config.name.startswith("shequ.") or config.name == "shequ.registry":
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.demo":
+                raise
+            continue
+        hook = getattr(module, "seed_demo", None)
+        if callable(hook):
+            hook(seed=seed, scale=scale, out=out)
 
 
 def _ensure_tag_types() -> dict[str, int]:
