@@ -14,6 +14,7 @@ import hmac
 import os
 from functools import cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -77,9 +78,42 @@ def decrypt(token: str, *, associated: bytes = b"shequ") -> str:
     raise ValueError("no configured key decrypts this value")
 
 
-def digest(value: str, *, purpose: str) -> str:
-    """Keyed hash for exact lookup; `purpose` keeps ID and phone digests apart."""
+def is_current(token: str, *, associated: bytes = b"shequ") -> bool:
+    """True when the newest key (the first of SHEQU_FIELD_KEY) opens `token`.
+
+    The index in a token says which key was first when it was written, not which key that was,
+    so after a rotation only a trial decryption tells old tokens from new ones.
+    """
+    if token == "":
+        return True
+    raw = base64.b64decode(token.split(".", 2)[2])
+    try:
+        _keys()[0].decrypt(raw[:12], raw[12:], associated)
+    except InvalidTag:
+        return False
+    return True
+
+
+def reencrypt(token: str, *, associated: bytes = b"shequ") -> str | None:
+    """`token` sealed again under the newest key, or None when it already is (rotate_keys)."""
+    if is_current(token, associated=associated):
+        return None
+    return encrypt(decrypt(token, associated=associated), associated=associated)
+
+
+def key_id(text: str) -> str:
+    """A short public name for a configured key (backups and rotate_keys print it): a hash of
+    32 random bytes says nothing about them, so it is safe to log and to keep beside a backup."""
+    return hashlib.sha256(b"shequ-key-id:" + _decode_key(text)).hexdigest()[:12]
+
+
+def digest(value: str, *, purpose: str, hash_key: str | None = None) -> str:
+    """Keyed hash for exact lookup; `purpose` keeps ID and phone digests apart.
+
+    `hash_key` (base64) overrides SHEQU_HASH_KEY: rotate_keys --rehash compares against the old key.
+    """
     if value == "":
         return ""
-    mac = hmac.new(_hash_key(), f"{purpose}:{value}".encode(), hashlib.sha256)
+    key = _hash_key() if hash_key is None else _decode_key(hash_key)
+    mac = hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256)
     return mac.hexdigest()
