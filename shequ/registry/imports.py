@@ -17,15 +17,18 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.db.models import Max, Model
 from django.utils import timezone, translation
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from django.utils.translation import gettext
+from simple_history.utils import bulk_update_with_history
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import Scope, scope_for
@@ -315,6 +318,9 @@ class _Row:
     tags: list[TagType] = field(default_factory=list)
     digest: str = ""
     errors: list[RowError] = field(default_factory=list)
+    building: _BuildingRef | None = None
+    dwelling_id: int | None = None
+    household: _HouseholdRef | None = None
 
 
 class _Importer:
@@ -332,15 +338,17 @@ class _Importer:
         for tag in TagType.objects.all():
             self.tags[tag.code.lower()] = tag
             self.tags[tag.name] = tag
-        self.seen: dict[Any, int] = {}  # de-duplication key → first row in the file
-        self.head_rows: dict[tuple[int, str], int] = {}  # household → row that names its head
+        self.change_scope: Scope = scope_for(by, Perm.CHANGE_REGISTRY) if by is not None else Scope(True)
+        # De-duplication key → first row in the file. ID numbers are keyed by 128 bits of their
+        # keyed digest as an int, which keeps a million-row file's table small.
+        self.seen: dict[Any, int] = {}
+        self.head_rows: dict[str, int] = {}  # "community:household number" → row naming its head
         self._reset_places()
 
     def _reset_places(self) -> None:
-        # Buildings, dwellings and households are loaded per community / building on first use.
-        self.buildings: dict[int, dict[tuple[str, str], Building]] = {}
-        self.dwellings: dict[int, dict[tuple[str, str], Dwelling]] = {}
-        self.households: dict[int, dict[str, Household]] = {}
+        # Buildings, dwellings and households are loaded per community on first use.
+        self.new_households: list[Household] = []
+        self.communities: OrderedDict[int, _CommunityPlaces] = OrderedDict()
 
     def header(self, key: str) -> str:
         return self.header_of.get(key) or COLUMN_BY_KEY[key].header
@@ -372,7 +380,7 @@ class _Importer:
         number_text = cleaned.data.get("id_number", "")
         if number_text:
             row.digest = pii.id_digest(number_text)
-            key: Any = ("id", row.digest)
+            key: Any = int(row.digest[:32], 16)
             column = "id_number"
             reason = "与第{n}行重复（证件号码相同）"
         else:
@@ -439,61 +447,219 @@ class _Importer:
             elif tag not in row.tags:
                 row.tags.append(tag)
 
-    # phase 2: places (found or created) -------------------------------------------------------
+    # phase 2: places (found or created in bulk, per batch) --------------------------------------
 
-    def building_for(self, grid: Grid, estate: str, name: str) -> Building:
-        community = grid.community
-        known = self.buildings.get(community.pk)
-        if known is None:
-            known = {}
-            for b in Building.objects.filter(community=community).select_related("grid", "micro_grid"):
-                known.setdefault((b.estate, b.name), b)
-                known.setdefault(("", str(b)), b)  # "溪南小区1幢" typed in one column
-            self.buildings[community.pk] = known
-        found = known.get((estate, name)) or known.get(("", f"{estate}{name}"))
-        if found is None:
-            address = f"{community.full_name or community.name}{estate}{name}"[:200]
-            found = services.create_building(
-                community=community, grid=grid, name=name, estate=estate, address=address, by=self.by
-            )
-            known[(estate, name)] = found
-        return found
+    def _places(self, community: Area) -> _CommunityPlaces:
+        """The community's buildings, dwellings and households, loaded on first use as small
+        records (not model instances), so a city-sized file keeps memory flat."""
+        places = self.communities.get(community.pk)
+        if places is None:
+            places = _CommunityPlaces()
+            for pk, grid_id, micro_id, path, estate, name in Building.objects.filter(
+                community=community
+            ).values_list("pk", "grid_id", "micro_grid_id", "area_path", "estate", "name"):
+                ref = _BuildingRef(pk, grid_id, micro_id, path)
+                places.buildings.setdefault((estate, name), ref)
+                label = f"{estate}{name}" if estate and not name.startswith(estate) else name
+                places.buildings.setdefault(("", label), ref)  # "溪南小区1幢" typed in one column
+            for pk, number, dwelling_id, head_id in Household.objects.filter(community=community).values_list(
+                "pk", "number", "dwelling_id", "head_id"
+            ):
+                places.households[number] = _HouseholdRef(pk, dwelling_id, head_id)
+            self.communities[community.pk] = places
+        else:
+            self.communities.move_to_end(community.pk)
+        return places
 
-    def dwelling_for(self, building: Building, unit: str, room: str) -> Dwelling:
-        known = self.dwellings.get(building.pk)
-        if known is None:
-            known = {(d.unit, d.room): d for d in Dwelling.objects.filter(building=building)}
-            self.dwellings[building.pk] = known
-        found = known.get((unit, room))
-        if found is None:
-            found, _ = services.get_or_create_dwelling(building=building, unit=unit, room=room)
-            known[(unit, room)] = found
-        found.building = building
-        return found
+    def _trim_places(self) -> None:
+        """Keep the places of the most recently used communities only (reloaded when needed)."""
+        while len(self.communities) > PLACE_CACHE_COMMUNITIES:
+            self.communities.popitem(last=False)
 
-    def household_for(
-        self, community: Area, number: str, dwelling: Dwelling | None, residence_type: str
-    ) -> Household:
-        known = self.households.get(community.pk)
-        if known is None:
-            known = {h.number: h for h in Household.objects.filter(community=community)}
-            self.households[community.pk] = known
-        found = known.get(number)
-        if found is None:
-            kind = (
-                HouseholdType.FLOATING
-                if residence_type == ResidenceType.FLOATING
-                else HouseholdType.REGISTERED
+    def _insert(self, model: type[Model], objs: list[Any]) -> None:
+        now = timezone.now()
+        _insert_rows(model, objs, now)
+        _insert_history(model, objs, user=self.history_user, reason=self.reason, now=now)
+
+    def _may_create(self, row: _Row, path: str) -> bool:
+        """Creating a building or household needs change_registry there, as the services require."""
+        if self.change_scope.covers(path):
+            return True
+        try:
+            services.require(self.by, Perm.CHANGE_REGISTRY, path)
+        except RuleError as exc:
+            self.fail(row, "grid", exc.message)
+            return False
+        return True
+
+    def _resolve_buildings(self, rows: list[_Row]) -> None:
+        """Find each row's building; create the missing ones in one statement, numbered
+        00001-99999 within their community under a lock on the community (as create_building)."""
+        missing: dict[tuple[int, str, str], list[_Row]] = {}
+        for row in rows:
+            if row.place is None or row.errors:
+                continue
+            grid = row.grid
+            assert grid is not None
+            estate, name, _unit, _room = row.place
+            known = self._places(grid.community).buildings
+            found = known.get((estate, name)) or known.get(("", f"{estate}{name}"))
+            if found is not None:
+                row.building = found
+            elif self._may_create(row, grid.path):
+                missing.setdefault((grid.community_id, estate, name), []).append(row)
+        if not missing:
+            return
+        community_ids = sorted({key[0] for key in missing})
+        list(Area.objects.select_for_update().filter(pk__in=community_ids).values_list("pk"))
+        last = dict(
+            Building.objects.filter(community_id__in=community_ids)
+            .order_by()
+            .values("community_id")
+            .annotate(last=Max("code"))
+            .values_list("community_id", "last")
+        )
+        sequence = {pk: int(code[-5:]) if code else 0 for pk, code in last.items()}
+        new: list[tuple[Building, list[_Row]]] = []
+        for (community_id, estate, name), waiting in missing.items():
+            grid = waiting[0].grid
+            assert grid is not None
+            community = grid.community
+            seq = sequence.get(community_id, 0) + 1
+            if seq > 99999:
+                for row in waiting:
+                    self.fail(row, "grid", gettext("The community has no building numbers left."))
+                continue
+            sequence[community_id] = seq
+            building = Building(
+                code=f"{community.code}{seq:05d}",
+                name=name,
+                estate=estate,
+                address=f"{community.full_name or community.name}{estate}{name}"[:200],
+                community=community,
+                grid=grid,
+                area_path=grid.path,
             )
-            found = services.create_household(
-                community=community, number=number, by=self.by, dwelling=dwelling, household_type=kind
-            )
-            known[number] = found
-        return found
+            new.append((building, waiting))
+        if new:
+            self._insert(Building, [b for b, _ in new])
+        for building, waiting in new:
+            ref = _BuildingRef(building.pk, building.grid_id, None, building.area_path)
+            assert waiting[0].grid is not None
+            self._places(waiting[0].grid.community).buildings[(building.estate, building.name)] = ref
+            for row in waiting:
+                row.building = ref
+
+    def _resolve_dwellings(self, rows: list[_Row]) -> None:
+        """Find each row's dwelling (loading the dwellings of the batch's buildings in one query)
+        and create the missing ones in one statement."""
+        placed = [r for r in rows if r.building is not None and not r.errors]
+        unloaded = {r.building.pk for r in placed if r.building is not None and r.building.dwellings is None}
+        if unloaded:
+            for loading in {id(r.building): r.building for r in placed if r.building is not None}.values():
+                if loading is not None and loading.pk in unloaded:
+                    loading.dwellings = {}
+            by_pk = {r.building.pk: r.building for r in placed if r.building is not None}
+            for dwelling_pk, building_id, unit, room in Dwelling.objects.filter(
+                building_id__in=unloaded
+            ).values_list("pk", "building_id", "unit", "room"):
+                dwellings = by_pk[building_id].dwellings
+                assert dwellings is not None
+                dwellings[_dwelling_key(unit, room)] = dwelling_pk
+        missing: dict[tuple[int, str], tuple[Dwelling, _BuildingRef, list[_Row]]] = {}
+        for row in placed:
+            ref = row.building
+            assert ref is not None and ref.dwellings is not None and row.place is not None
+            _estate, _name, unit, room = row.place
+            key = _dwelling_key(unit, room)
+            pk = ref.dwellings.get(key)
+            if pk is not None:
+                row.dwelling_id = pk
+                continue
+            entry = missing.get((ref.pk, key))
+            if entry is None:
+                digits = "".join(c for c in room if c.isdigit())
+                dwelling = Dwelling(
+                    building_id=ref.pk,
+                    unit=unit,
+                    room=room,
+                    floor=int(digits[:-2]) if len(digits) >= 3 else 1,
+                    area_path=ref.area_path,
+                )
+                entry = missing[(ref.pk, key)] = (dwelling, ref, [])
+            entry[2].append(row)
+        if not missing:
+            return
+        self._insert(Dwelling, [d for d, _, _ in missing.values()])
+        for (_pk, key), (dwelling, ref, waiting) in missing.items():
+            assert ref.dwellings is not None
+            ref.dwellings[key] = dwelling.pk
+            for row in waiting:
+                row.dwelling_id = dwelling.pk
+
+    def _resolve_households(self, rows: list[_Row]) -> None:
+        """Check each row's household number, find its household or create the missing ones in one
+        statement, with the first row's dwelling and residence type (as create_household)."""
+        missing: dict[tuple[int, str], tuple[Household, list[_Row]]] = {}
+        for row in rows:
+            if row.errors or not row.household_number:
+                continue
+            if len(row.household_number) > 32:
+                self.fail(row, "household_number", "户号太长（最多32个字符）")
+                continue
+            grid = row.grid
+            assert grid is not None
+            community = grid.community
+            is_head = row.cleaned.get("relation_to_head") == HEAD_RELATION
+            key = f"{community.pk}:{row.household_number}"
+            if is_head and key in self.head_rows:
+                self.fail(
+                    row,
+                    "relation_to_head",
+                    f"户号“{row.household_number}”的户主已在第{self.head_rows[key]}行填写",
+                )
+                continue
+            known = self._places(community).households
+            found = known.get(row.household_number)
+            if found is None:
+                entry = missing.get((community.pk, row.household_number))
+                if entry is None:
+                    path = row.building.area_path if row.building is not None else community.path
+                    if not self._may_create(row, path):
+                        continue
+                    kind = (
+                        HouseholdType.FLOATING
+                        if row.cleaned.get("residence_type") == ResidenceType.FLOATING
+                        else HouseholdType.REGISTERED
+                    )
+                    household = Household(
+                        community=community,
+                        number=row.household_number,
+                        dwelling_id=row.dwelling_id,
+                        household_type=kind,
+                        area_path=path,
+                    )
+                    entry = missing[(community.pk, row.household_number)] = (household, [])
+                entry[1].append(row)
+            else:
+                row.household = found
+            if is_head:
+                self.head_rows[key] = row.number
+        if not missing:
+            return
+        # Their history row is written once the batch's residents exist, with the head set.
+        self.new_households = [h for h, _ in missing.values()]
+        _insert_rows(Household, self.new_households, timezone.now())
+        for household, waiting in missing.values():
+            ref = _HouseholdRef(household.pk, household.dwelling_id, None)
+            self._places(household.community).households[household.number] = ref
+            for row in waiting:
+                row.household = ref
 
     # phase 2: one batch, in one transaction ---------------------------------------------------
 
     def store(self, rows: list[_Row], result: ImportResult) -> None:
+        self._trim_places()
         good = [r for r in rows if not r.errors]
         digests = [r.digest for r in good if r.digest]
         existing = (
@@ -501,6 +667,34 @@ class _Importer:
             if digests
             else {}
         )
+        for row in good:
+            resident = existing.get(row.digest) if row.digest else None
+            if resident is not None and not self.scope.covers(resident.area_path):
+                self.fail(
+                    row, "id_number", "该证件号码的居民已在您管辖范围以外登记，请联系其所在社区办理迁入"
+                )
+        self._resolve_buildings(good)
+        self._resolve_dwellings(good)
+        for row in good:
+            if row.errors or row.digest or not row.cleaned.get("birth_date"):
+                continue
+            grid = row.grid
+            assert grid is not None
+            fallback = Resident.objects.filter(
+                name=row.cleaned.get("name"), birth_date=row.cleaned["birth_date"]
+            )
+            fallback = (
+                fallback.filter(dwelling_id=row.dwelling_id)
+                if row.dwelling_id
+                else fallback.filter(grid=grid, dwelling=None)
+            )
+            found = fallback.filter(id_number_digest="").first()
+            if found is not None and not self.scope.covers(found.area_path):
+                self.fail(row, "name", "该居民已在您管辖范围以外登记，请联系其所在社区")
+            elif found is not None:
+                existing[_fallback_key(row)] = found
+        self._resolve_households(good)
+
         existing_tags: dict[int, set[int]] = {}
         if existing:
             pairs = ResidentTag.objects.filter(resident_id__in=[r.pk for r in existing.values()])
@@ -511,28 +705,18 @@ class _Importer:
         to_update: list[Resident] = []
         update_fields: set[str] = set()
         new_links: list[ResidentTag] = []
-        heads: dict[int, tuple[Household, Resident]] = {}
+        heads: dict[int, tuple[_HouseholdRef, Resident]] = {}
         for row in good:
-            try:
-                self._store_row(
-                    row,
-                    existing,
-                    existing_tags,
-                    to_create,
-                    to_update,
-                    update_fields,
-                    new_links,
-                    heads,
-                    result,
-                )
-            except RuleError as exc:
-                self.fail(row, "grid", exc.message)
+            if row.errors:
+                continue
+            resident = existing.get(row.digest) if row.digest else existing.get(_fallback_key(row))
+            self._store_row(
+                row, resident, existing_tags, to_create, to_update, update_fields, new_links, heads, result
+            )
         now = timezone.now()
         if to_create:
             objs = [r for _, r in to_create]
-            bulk_create_with_history(
-                objs, Resident, default_user=self.history_user, default_change_reason=self.reason
-            )
+            self._insert(Resident, objs)
             for row, resident in to_create:
                 new_links.extend(
                     ResidentTag(resident=resident, tag=t, area_path=resident.area_path) for t in row.tags
@@ -548,102 +732,80 @@ class _Importer:
                 default_change_reason=self.reason,
             )
         if new_links:
-            bulk_create_with_history(
-                new_links, ResidentTag, default_user=self.history_user, default_change_reason=self.reason
+            self._insert(ResidentTag, new_links)
+        self._store_heads(heads, now)
+
+    def _store_heads(self, heads: dict[int, tuple[_HouseholdRef, Resident]], now: dt.datetime) -> None:
+        """Name the heads (one UPDATE per household, sent as one executemany) and keep history:
+        households created in this batch get their first history row now, head included;
+        existing households whose head changed get a change row."""
+        new = {h.pk: h for h in self.new_households}
+        self.new_households = []
+        changed = list(Household.objects.filter(pk__in=[pk for pk in heads if pk not in new]))
+        for household in [*new.values(), *changed]:
+            if household.pk in heads:
+                ref, resident = heads[household.pk]
+                household.head_id = ref.head_id = resident.pk
+                if household.pk not in new:
+                    household.updated_at = now
+        if heads:
+            table = Household._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET head_id = %s, updated_at = %s WHERE id = %s",  # noqa: S608
+                    [(h.head_id, h.updated_at, h.pk) for h in [*new.values(), *changed] if h.pk in heads],
+                )
+        if new:
+            _insert_history(
+                Household, list(new.values()), user=self.history_user, reason=self.reason, now=now
             )
-        changed_households = []
-        for household, resident in heads.values():
-            household.head = resident
-            household.updated_at = now
-            changed_households.append(household)
-        if changed_households:
-            bulk_update_with_history(
-                changed_households,
-                Household,
-                fields=["head", "updated_at"],
-                default_user=self.history_user,
-                default_change_reason=self.reason,
+        if changed:
+            Household.history.bulk_history_create(
+                changed, update=True, default_user=self.history_user, default_change_reason=self.reason
             )
 
     def _store_row(
         self,
         row: _Row,
-        existing: dict[str, Resident],
+        resident: Resident | None,
         existing_tags: dict[int, set[int]],
         to_create: list[tuple[_Row, Resident]],
         to_update: list[Resident],
         update_fields: set[str],
         new_links: list[ResidentTag],
-        heads: dict[int, tuple[Household, Resident]],
+        heads: dict[int, tuple[_HouseholdRef, Resident]],
         result: ImportResult,
     ) -> None:
         grid = row.grid
         assert grid is not None
-        community = grid.community
         data = row.cleaned
-        resident = existing.get(row.digest) if row.digest else None
-        if resident is not None and not self.scope.covers(resident.area_path):
-            self.fail(row, "id_number", "该证件号码的居民已在您管辖范围以外登记，请联系其所在社区办理迁入")
-            return
-
-        dwelling: Dwelling | None = None
-        if row.place is not None:
-            estate, building_name, unit, room = row.place
-            building = self.building_for(grid, estate, building_name)
-            dwelling = self.dwelling_for(building, unit, room)
-        if resident is None and not row.digest and data.get("birth_date"):
-            fallback = Resident.objects.filter(name=data.get("name"), birth_date=data["birth_date"])
-            fallback = (
-                fallback.filter(dwelling=dwelling) if dwelling else fallback.filter(grid=grid, dwelling=None)
-            )
-            resident = fallback.filter(id_number_digest="").first()
-            if resident is not None and not self.scope.covers(resident.area_path):
-                self.fail(row, "name", "该居民已在您管辖范围以外登记，请联系其所在社区")
-                return
-
-        household: Household | None = None
+        household = row.household
         is_head = data.get("relation_to_head") == HEAD_RELATION
-        if row.household_number:
-            if len(row.household_number) > 32:
-                self.fail(row, "household_number", "户号太长（最多32个字符）")
-                return
-            key = (community.pk, row.household_number)
-            if is_head and key in self.head_rows:
-                self.fail(
-                    row,
-                    "relation_to_head",
-                    f"户号“{row.household_number}”的户主已在第{self.head_rows[key]}行填写",
-                )
-                return
-            household = self.household_for(
-                community, row.household_number, dwelling, data.get("residence_type", "")
-            )
-            if is_head:
-                self.head_rows[key] = row.number
 
-        micro_grid = None
+        micro_grid_id = None
         area_path = grid.path
-        if dwelling is not None and dwelling.building.grid_id == grid.pk and dwelling.building.micro_grid_id:
-            micro_grid = dwelling.building.micro_grid
-            area_path = dwelling.building.area_path
+        building = row.building
+        if building is not None and building.grid_id == grid.pk and building.micro_grid_id:
+            micro_grid_id = building.micro_grid_id
+            area_path = building.area_path
         placement: dict[str, Any] = {
-            "community": community,
-            "grid": grid,
-            "micro_grid": micro_grid,
+            "community": grid.community_id,
+            "grid": grid.pk,
+            "micro_grid": micro_grid_id,
             "area_path": area_path,
         }
-        if dwelling is not None:
-            placement["dwelling"] = dwelling
+        if row.dwelling_id is not None:
+            placement["dwelling"] = row.dwelling_id
         if household is not None:
-            placement["household"] = household
+            placement["household"] = household.pk
 
         if resident is None:
             resident = Resident()
             services._apply(resident, data)
             for name, value in placement.items():
-                setattr(resident, name, value)
-            if household is not None and dwelling is None:
-                resident.dwelling = household.dwelling
+                setattr(resident, name if name == "area_path" else f"{name}_id", value)
+            if household is not None and row.dwelling_id is None:
+                resident.dwelling_id = household.dwelling_id
             to_create.append((row, resident))
             if household is not None and is_head:
                 heads[household.pk] = (household, resident)
@@ -658,9 +820,9 @@ class _Importer:
         }
         changed = services._apply(resident, values)
         for name, value in placement.items():
-            stored = resident.area_path if name == "area_path" else getattr(resident, f"{name}_id")
-            if stored != getattr(value, "pk", value):
-                setattr(resident, name, value)
+            attname = name if name == "area_path" else f"{name}_id"
+            if getattr(resident, attname) != value:
+                setattr(resident, attname, value)
                 changed.append(name)
         have = existing_tags.get(resident.pk, set())
         for tag in row.tags:
@@ -676,6 +838,150 @@ class _Importer:
             result.updated += 1
         else:
             result.unchanged += 1
+
+
+PLACE_CACHE_COMMUNITIES = 16
+
+
+# --- writing new rows fast ----------------------------------------------------------------------
+# What `bulk_create_with_history` does, without building a model instance per history row or
+# preparing every value through the ORM: ids are reserved up front (a sequence on PostgreSQL; the
+# table's high-water mark on SQLite, where the batch holds the write lock), rows go as tuples in
+# one COPY (PostgreSQL) or executemany (SQLite), then their history rows the same way.
+
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+    models.AutoField,
+    models.BigAutoField,
+)
+
+
+def _converter(f: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    if isinstance(f, _PLAIN_FIELDS):
+        return lambda value: value
+    # Dates, timestamps and decimals repeat within a batch (every row's created_at is the same).
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if value not in seen:
+            seen[value] = f.get_db_prep_save(value, connection)
+        return seen[value]
+
+    return convert
+
+
+def _reserve_ids(model: type[Model], n: int) -> list[int]:
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f'SELECT MAX(id) FROM "{table}"')  # noqa: S608
+        high = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        seq = cursor.fetchone()
+        start = max(high, seq[0] if seq else 0) + 1
+        return list(range(start, start + n))
+
+
+def _write_rows(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    names = ", ".join(f'"{c}"' for c in columns)
+    raw: Any = connection.connection
+    if connection.vendor == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)  # noqa: S608
+
+
+def _insert_rows(model: type[Model], objs: list[Any], now: dt.datetime) -> None:
+    """Insert new rows of `model` (primary keys assigned on the objects; timestamps set to `now`)."""
+    if not objs:
+        return
+    connection.ensure_connection()
+    for obj, pk in zip(objs, _reserve_ids(model, len(objs)), strict=True):
+        obj.pk = pk
+        obj.created_at = obj.updated_at = now
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    fields = list(model._meta.concrete_fields)
+    convert = [(f.attname, _converter(f)) for f in fields]
+    rows = [tuple(c(getattr(o, name)) for name, c in convert) for o in objs]
+    _write_rows(model._meta.db_table, [str(f.column) for f in fields], rows)
+
+
+def _insert_history(
+    model: type[Model], objs: list[Any], *, user: Any, reason: str, now: dt.datetime, kind: str = "+"
+) -> None:
+    """The history rows simple-history would write for newly created `objs`."""
+    if not objs:
+        return
+    history = model.history.model  # type: ignore[attr-defined]
+    own = {f.attname for f in model._meta.concrete_fields}
+    extra = {
+        "history_date": now,
+        "history_type": kind,
+        "history_user_id": getattr(user, "pk", None),
+        "history_change_reason": reason,
+    }
+    fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
+    convert: list[tuple[str, Callable[[Any], Any]]] = []
+    constants: dict[str, Any] = {}
+    for f in fields:
+        if f.attname in own:
+            convert.append((f.attname, _converter(f)))
+        else:
+            constants[f.attname] = _converter(f)(extra.get(f.attname))
+    rows = []
+    for obj in objs:
+        values = {name: c(getattr(obj, name)) for name, c in convert}
+        rows.append(tuple(values[f.attname] if f.attname in values else constants[f.attname] for f in fields))
+    _write_rows(history._meta.db_table, [str(f.column) for f in fields], rows)
+
+
+class _BuildingRef:
+    """What the import needs of a building: where it is and its dwellings, (unit, room) → pk."""
+
+    __slots__ = ("area_path", "dwellings", "grid_id", "micro_grid_id", "pk")
+
+    def __init__(self, pk: int, grid_id: int | None, micro_grid_id: int | None, area_path: str) -> None:
+        self.pk, self.grid_id, self.micro_grid_id, self.area_path = pk, grid_id, micro_grid_id, area_path
+        self.dwellings: dict[str, int] | None = None
+
+
+class _HouseholdRef:
+    __slots__ = ("dwelling_id", "head_id", "pk")
+
+    def __init__(self, pk: int, dwelling_id: int | None, head_id: int | None) -> None:
+        self.pk, self.dwelling_id, self.head_id = pk, dwelling_id, head_id
+
+
+@dataclass
+class _CommunityPlaces:
+    buildings: dict[tuple[str, str], _BuildingRef] = field(default_factory=dict)
+    households: dict[str, _HouseholdRef] = field(default_factory=dict)
+
+
+def _dwelling_key(unit: str, room: str) -> str:
+    return f"{unit}\x1f{room}"
+
+
+def _fallback_key(row: _Row) -> str:
+    return f"row:{row.number}"
 
 
 def _model_fields(changed: Iterable[str]) -> set[str]:
