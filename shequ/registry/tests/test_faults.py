@@ -2,12 +2,14 @@
 at all) and running it again completes it without duplicates; a worker killed mid-job gets its job
 back through `requeue_stale_tasks`, and the second run doubles nothing.
 
-Two tests really kill a process with SIGKILL (`manage.py import_residents`, `manage.py db_worker`)
-against a database on disk: the test's own PostgreSQL database, or on SQLite a file copy of the
-in-memory test database that is copied back afterwards. So that the kill lands inside a batch and
-not between two, the child process stalls right after it has written the residents of a batch
-(an `execute_wrapper`, nothing else changed) and says so; the test then kills it. Each takes a few
-seconds, most of it the child's start-up.
+Where the import dies is set by a trigger on the residents' history table, so the tests hold
+whatever way the import writes its rows (ORM, executemany or COPY): history rows are written after
+the batch's residents, so when the trigger fires, a batch's residents are written and not yet
+committed. In-process, the trigger raises. Two tests really kill a process with SIGKILL (`manage.py
+import_residents`, `manage.py db_worker`) against a database on disk (the test's own PostgreSQL
+database, or on SQLite a file copy of the in-memory test database that is copied back afterwards):
+there the trigger makes the child stall at that point (a Python function on SQLite, pg_sleep on
+PostgreSQL) and the test kills it. Each takes a few seconds, most of it the child's start-up.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -59,11 +62,8 @@ HEADERS = [
     "与户主关系",
     "人员标签",
 ]
-RESIDENT_INSERT = 'INSERT INTO "registry_resident" '
-
-
-class Killed(BaseException):
-    """What a crash looks like from inside the import: not an error it could handle."""
+HISTORY = "registry_historicalresident"
+DIE_AT = 230  # the 230th history row: in the middle of the fifth batch of 50
 
 
 # --- the file ------------------------------------------------------------------------------------
@@ -139,22 +139,38 @@ def model_counts() -> dict[str, int]:
 
 
 @contextmanager
-def dies_after_resident_inserts(count: int) -> Iterator[list[bool]]:
-    """Raise Killed right after the `count`-th INSERT of residents has been executed, inside the
-    batch's transaction: rows are written but not committed, as when the power goes."""
-    seen, fired = [0], []
-
-    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        result = execute(sql, params, many, context)
-        if sql.startswith(RESIDENT_INSERT):
-            seen[0] += 1
-            if seen[0] == count:
-                fired.append(True)
-                raise Killed
-        return result
-
-    with connection.execute_wrapper(wrapper):
-        yield fired
+def import_dies_at_history_row(n: int) -> Iterator[None]:
+    """Make the `n`-th history row of a resident fail, inside its batch's transaction."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("CREATE TEMP TABLE fault_count (n integer)")
+            cursor.execute("INSERT INTO fault_count VALUES (0)")
+            cursor.execute(
+                f"CREATE TEMP TRIGGER fault_kill AFTER INSERT ON {HISTORY} BEGIN "  # noqa: S608
+                "UPDATE fault_count SET n = n + 1; "
+                f"SELECT RAISE(ABORT, 'killed by the test') WHERE (SELECT n FROM fault_count) = {n}; END"
+            )
+        else:
+            cursor.execute("CREATE SEQUENCE fault_count")
+            cursor.execute(
+                "CREATE FUNCTION fault_kill() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF nextval('fault_count') = {n} THEN RAISE EXCEPTION 'killed by the test'; END IF; "
+                "RETURN NULL; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER fault_kill AFTER INSERT ON {HISTORY} FOR EACH ROW EXECUTE FUNCTION fault_kill()"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("DROP TRIGGER fault_kill")
+                cursor.execute("DROP TABLE fault_count")
+            else:
+                cursor.execute(f"DROP TRIGGER fault_kill ON {HISTORY}")
+                cursor.execute("DROP FUNCTION fault_kill()")
+                cursor.execute("DROP SEQUENCE fault_count")
 
 
 def test_an_import_that_dies_inside_a_batch_keeps_whole_batches_and_a_rerun_completes_it(
@@ -168,9 +184,8 @@ def test_an_import_that_dies_inside_a_batch_keeps_whole_batches_and_a_rerun_comp
         transaction.set_rollback(True)
     assert clean_result.created == 600 and clean_result.failed == 0
 
-    with dies_after_resident_inserts(5) as fired, pytest.raises(Killed):
+    with import_dies_at_history_row(DIE_AT), pytest.raises(Exception, match="killed by the test"):
         run_import(path)
-    assert fired
     stored = assert_whole_batches(digests)
 
     result = run_import(path)
@@ -181,29 +196,69 @@ def test_an_import_that_dies_inside_a_batch_keeps_whole_batches_and_a_rerun_comp
 
 # --- real kills --------------------------------------------------------------------------------
 
+# The child: on SQLite a temporary trigger calls back into Python, which says so and sleeps (on
+# PostgreSQL the test's trigger sleeps in the server). A stalled batch has written its residents.
 STALL = r"""
 import os, sys, time
 import django
 django.setup()
 from django.core.management import call_command
-from django.db import connection
+from django.db.backends.signals import connection_created
 
-inserts = 0
+calls = 0
 
-def stall(execute, sql, params, many, context):
-    global inserts
-    result = execute(sql, params, many, context)
-    if sql.startswith(os.environ["STALL_ON"]):
-        inserts += 1
-        if inserts == int(os.environ["STALL_AFTER"]):
-            print("STALLED", flush=True)  # the residents of this batch are written, not committed
-            time.sleep(120)
-    return result
+def stall():
+    global calls
+    calls += 1
+    if calls == int(os.environ["STALL_AT"]):
+        print("STALLED", flush=True)
+        time.sleep(120)
+    return 0
 
-with connection.execute_wrapper(stall):
-    call_command(*sys.argv[1:])
+def install(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("fault_stall", 0, stall)
+        connection.connection.execute(
+            "CREATE TEMP TRIGGER IF NOT EXISTS fault_stall AFTER INSERT ON registry_historicalresident "
+            "BEGIN SELECT fault_stall(); END"
+        )
+
+connection_created.connect(install)
+call_command(*sys.argv[1:])
 print("FINISHED", flush=True)
 """
+
+
+@contextmanager
+def stalls_at_history_row(n: int) -> Iterator[None]:
+    """PostgreSQL: the `n`-th history row sleeps in the server, its batch's transaction open."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SEQUENCE fault_stall_count")
+        cursor.execute(
+            "CREATE FUNCTION fault_stall() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF nextval('fault_stall_count') = {n} THEN PERFORM pg_sleep(120); END IF; RETURN NULL; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER fault_stall AFTER INSERT ON {HISTORY} FOR EACH ROW EXECUTE FUNCTION fault_stall()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER fault_stall ON {HISTORY}")
+            cursor.execute("DROP FUNCTION fault_stall()")
+            cursor.execute("DROP SEQUENCE fault_stall_count")
+
+
+def _stalled_backends() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'"
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 @contextmanager
@@ -229,7 +284,7 @@ def _sqlite_copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None
         target.close()
 
 
-def run_and_kill(args: list[str], database_url: str, media: Path, *, stall_after: int) -> str:
+def run_and_kill(args: list[str], database_url: str, media: Path) -> None:
     """Run `manage.py <args>` in a child process, wait until it stalls inside a batch, SIGKILL it."""
     env = {
         **os.environ,
@@ -238,8 +293,9 @@ def run_and_kill(args: list[str], database_url: str, media: Path, *, stall_after
         "MEDIA_ROOT": str(media),
         "SHEQU_IMPORT_BATCH_SIZE": str(BATCH),
         "SHEQU_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
-        "STALL_ON": RESIDENT_INSERT,
-        "STALL_AFTER": str(stall_after),
+        "STALL_AT": str(DIE_AT),
+        # The server notices a client that died in the middle of a statement (PostgreSQL 14+).
+        "PGOPTIONS": "-c client_connection_check_interval=100",
     }
     child = subprocess.Popen(
         [sys.executable, "-c", STALL, *args],
@@ -252,17 +308,33 @@ def run_and_kill(args: list[str], database_url: str, media: Path, *, stall_after
     watchdog = threading.Timer(60, child.kill)  # never hang the suite
     watchdog.start()
     try:
-        line = child.stdout.readline() if child.stdout else ""
-        assert line.strip() == "STALLED", (line, child.stderr.read() if child.stderr else "")
+        if connection.vendor == "sqlite":
+            line = child.stdout.readline() if child.stdout else ""
+            stalled = line.strip() == "STALLED"
+        else:
+            while not (stalled := bool(_stalled_backends())) and child.poll() is None:
+                time.sleep(0.05)
+        if not stalled:
+            child.kill()
+            pytest.fail(f"the child never stalled: {child.communicate()}")
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
+        assert child.returncode == -signal.SIGKILL
+        if connection.vendor == "postgresql":
+            # The server ends the dead client's statement and rolls its transaction back.
+            deadline = time.monotonic() + 15
+            while (pids := _stalled_backends()) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            with (
+                connection.cursor() as cursor
+            ):  # (without client_connection_check_interval: at the end of pg_sleep)
+                for pid in pids:
+                    cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     finally:
         watchdog.cancel()
         if child.poll() is None:
             child.kill()
         child.communicate()
-    assert child.returncode == -signal.SIGKILL
-    return line
 
 
 @pytest.mark.django_db(transaction=True)
@@ -271,8 +343,8 @@ def test_import_command_killed_with_sigkill_keeps_whole_batches_and_a_rerun_comp
 ) -> None:
     settings.SHEQU_IMPORT_BATCH_SIZE = BATCH
     path, digests = city_file(county, tmp_path / "city.csv")
-    with database_on_disk(tmp_path) as url:
-        run_and_kill(["import_residents", str(path)], url, tmp_path, stall_after=5)
+    with stalls_at_history_row(DIE_AT), database_on_disk(tmp_path) as url:
+        run_and_kill(["import_residents", str(path)], url, tmp_path)
     stored = assert_whole_batches(digests)
 
     call_command("import_residents", str(path), stdout=(out := io.StringIO()))
@@ -293,13 +365,8 @@ def test_worker_killed_mid_job_gets_the_job_back_and_the_rerun_doubles_nothing(
     )
     run_import_job.enqueue(job.pk)
 
-    with database_on_disk(tmp_path) as url:
-        run_and_kill(
-            ["db_worker", "--batch", "--no-startup-delay", "--worker-id", "worker-1"],
-            url,
-            tmp_path,
-            stall_after=5,
-        )
+    with stalls_at_history_row(DIE_AT), database_on_disk(tmp_path) as url:
+        run_and_kill(["db_worker", "--batch", "--no-startup-delay", "--worker-id", "worker-1"], url, tmp_path)
     task = DBTaskResult.objects.get()
     assert (task.status, task.worker_ids) == (TaskResultStatus.RUNNING, ["worker-1"])  # left for dead
     assert ImportJob.objects.get().status == ImportStatus.RUNNING
