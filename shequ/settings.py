@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from shequ.core.security import tile_source
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -55,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shequ.core.security.SecurityHeadersMiddleware",  # Content-Security-Policy, Permissions-Policy
     "simple_history.middleware.HistoryRequestMiddleware",
     "shequ.accounts.middleware.ActiveScopeMiddleware",
 ]
@@ -119,6 +122,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 SHEQU_LOGIN_MAX_FAILURES = env.int("SHEQU_LOGIN_MAX_FAILURES", default=5)
 SHEQU_LOGIN_LOCK_MINUTES = env.int("SHEQU_LOGIN_LOCK_MINUTES", default=15)
 SHEQU_IDLE_TIMEOUT_MINUTES = env.int("SHEQU_IDLE_TIMEOUT_MINUTES", default=30)
+# Failed logins per client address (page and API) before that address must wait (docs/security.md).
+SHEQU_LOGIN_IP_RATE = env.str("SHEQU_LOGIN_IP_RATE", default="30/15min")
 SESSION_COOKIE_AGE = SHEQU_IDLE_TIMEOUT_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the cookie age counts from the last request: an idle timeout
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -166,7 +171,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "shequ.core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "shequ.core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "shequ.core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env.str("SHEQU_LOGIN_RATE", default="20/min")},
 }
@@ -190,12 +195,15 @@ TASKS = {
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
+# Every handler masks ID numbers, mobile numbers and credentials (shequ.core.logging). SQL is never
+# logged, whatever LOG_LEVEL says: its parameters are residents' data.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_personal_data": {"()": "shequ.core.logging.MaskPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING", "propagate": False, "handlers": []}},
 }
 
 # Registry figures a county admin may change (DESIGN rule 8).
@@ -220,6 +228,8 @@ SHEQU_PORTAL_REPORT_RATE = env.str("SHEQU_PORTAL_REPORT_RATE", default="10/hour"
 SHEQU_PORTAL_LOOKUP_RATE = env.str("SHEQU_PORTAL_LOOKUP_RATE", default="10/15min")
 # Reverse proxies in front of the app: the client's address is that many hops back in X-Forwarded-For.
 SHEQU_NUM_PROXIES = env.int("SHEQU_NUM_PROXIES", default=0)
+# DRF's throttles read the same count; left unset, DRF would trust a client's own X-Forwarded-For.
+REST_FRAMEWORK["NUM_PROXIES"] = SHEQU_NUM_PROXIES
 SHEQU_OPEN311_JURISDICTION = env.str("SHEQU_OPEN311_JURISDICTION", default="shequ.local")
 
 if PRODUCTION:
@@ -234,3 +244,31 @@ if PRODUCTION:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Cookies: never readable from scripts (pages put the CSRF token in the HTML), not sent on
+# cross-site subrequests; `Secure` in production (above).
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+# Content-Security-Policy (shequ.core.security; docs/security.md): only this site's own scripts,
+# styles, images and API. 'unsafe-inline' and 'unsafe-eval' are there for the templates' inline
+# event handlers and scripts and for Alpine.js's expressions; docs/security.md lists them.
+SHEQU_CSP: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-inline'", "'unsafe-eval'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+_tiles = tile_source(SHEQU_MAP_TILE_URL)
+if _tiles:
+    SHEQU_CSP["img-src"].append(_tiles)
+SHEQU_CSP["img-src"] += env.list("SHEQU_CSP_IMG_SRC", default=[])
+if PRODUCTION:
+    SHEQU_CSP["upgrade-insecure-requests"] = []
+SHEQU_PERMISSIONS_POLICY = "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()"

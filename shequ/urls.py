@@ -22,6 +22,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+handler404 = "shequ.core.api.not_found"  # JSON errors under /api/ for URLs no route matches
 
 if settings.DEBUG:
     from django.conf.urls.static import static

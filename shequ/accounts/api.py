@@ -3,6 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +33,9 @@ class ObtainTokenView(APIView):
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.log_in(request._request, **data.validated_data)
+        try:
+            user = services.log_in(request._request, **data.validated_data)
+        except services.LoginThrottled as exc:
+            raise Throttled(wait=exc.wait, detail=str(exc.message)) from exc
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

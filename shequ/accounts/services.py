@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from django.apps import apps
@@ -20,12 +21,42 @@ from shequ.audit.services import record_event
 from shequ.core.errors import RuleError
 
 from . import scope as scope_mod
+from . import throttle
 from .models import RoleAssignment, User
 from .roles import AREA_ROLES, GRID_ROLES, LEVEL_LABELS, ROLE_RANK, Perm, Role
 
 
+class LoginThrottled(RuleError):
+    """Too many failed logins from one address (SHEQU_LOGIN_IP_RATE); `wait` is in seconds."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(
+            "too_many_attempts",
+            _("Too many failed logins from this address. Try again in %(minutes)d minutes.")
+            % {"minutes": max(1, math.ceil(wait / 60))},
+        )
+        self.wait = wait
+
+
 def log_in(request: HttpRequest | None, *, username: str, password: str) -> User:
-    """Check a password under the lock-out policy; the same message for every failure."""
+    """Check a password under the lock-out policy; the same message for every failure.
+
+    Two limits: an account locks after SHEQU_LOGIN_MAX_FAILURES failures in a row, and an address
+    that fails SHEQU_LOGIN_IP_RATE times is refused for the rest of that window, even with a right
+    password, so spraying one password over many accounts gets nowhere either.
+    """
+    limit, ip = throttle.failed_logins(), throttle.client_ip(request) if request is not None else None
+    if ip is not None and (wait := limit.wait_seconds(ip)):
+        raise LoginThrottled(wait)
+    try:
+        return _check_password(request, username=username, password=password)
+    except RuleError:
+        if ip is not None:
+            limit.hit(ip)
+        raise
+
+
+def _check_password(request: HttpRequest | None, *, username: str, password: str) -> User:
     generic = RuleError("login_failed", _("Wrong username or password."))
     user = User.objects.filter(username=username).first()
     if user is not None and user.is_locked:

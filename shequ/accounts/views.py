@@ -34,6 +34,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(safe_next(request, reverse("registry:dashboard")))
     form = LoginForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             user = services.log_in(
@@ -41,10 +42,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
         except RuleError as exc:
             form.add_error(None, str(exc.message))
+            status = 429 if isinstance(exc, services.LoginThrottled) else 200
         else:
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(safe_next(request, reverse("registry:dashboard")))
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+    context = {"form": form, "next": request.GET.get("next", "")}
+    return render(request, "accounts/login.html", context, status=status)
 
 
 @login_required

@@ -9,14 +9,23 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import RuleError
+
+
+def whole_number(raw: str) -> int | None:
+    """`raw` as a whole number if it is written in ASCII digits, else None. `str.isdigit()` alone
+    lets through '¹' and 5,000-digit strings, which `int()` refuses: 500s the API fuzz test found."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        return int(raw)
+    return None
 
 
 class Pagination(PageNumberPagination):
@@ -28,14 +37,15 @@ class Pagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        size = whole_number(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
             message = _("Enter a number from 1 to %(max)d.") % {"max": self.max_page_size}
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
-        return int(raw)
+        return size
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         raw = request.query_params.get(self.page_query_param)
-        if raw and raw not in self.last_page_strings and not (raw.isdigit() and int(raw) >= 1):
+        if raw and raw not in self.last_page_strings and not (whole_number(raw) or 0) >= 1:
             raise exceptions.ValidationError({self.page_query_param: [_("Enter a page number from 1.")]})
         return super().paginate_queryset(queryset, request, view)
 
@@ -91,3 +101,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "fields": {},
         }
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """`handler404`: a URL under /api/ that matches no route (`/api/v1/residents/1.5/`) answers in
+    the API's error shape like every other API error; pages keep Django's 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": _("Not found."), "fields": {}}, status=404)
+    return defaults.page_not_found(request, exception)

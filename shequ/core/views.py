@@ -50,7 +50,7 @@ def _year(request: HttpRequest, today: dt.date) -> int:
     raw = (request.GET.get("year") or "").strip()
     if not raw:
         return today.year
-    if raw.isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
+    if raw.isascii() and raw.isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:  # not '¹': int() refuses it
         return int(raw)
     messages.error(
         request,

@@ -196,7 +196,7 @@ def _resolve_place(attrs: dict[str, Any]) -> dict[str, Any]:
 
 class AreaSerializer(serializers.ModelSerializer):
     level = ChoiceLabelField(AreaLevel)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment,var-annotated]
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
 
     class Meta:
         model = Area

@@ -222,7 +222,7 @@ def get_or_create_dwelling(
     use: str = DwellingUse.OWNER_OCCUPIED,
 ) -> tuple[Dwelling, bool]:
     if floor is None:
-        digits = "".join(c for c in room if c.isdigit())
+        digits = "".join(c for c in room if c.isdecimal())  # '¹' is a digit int() refuses
         floor = int(digits[:-2]) if len(digits) >= 3 else 1
     return Dwelling.objects.get_or_create(
         building=building,

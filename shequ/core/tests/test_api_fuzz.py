@@ -1,0 +1,311 @@
+"""Fuzzing the REST API with schemathesis: every operation in /api/schema/, as callers with different reach.
+
+For each operation schemathesis generates requests from the published schema, valid ones and
+invalid ones, and sends them through the WSGI app (no server, the test's database transaction).
+Every response must not be a 5xx, must carry a documented status code and content type, and its
+body must match the schema for that status (DESIGN rule 4: bad input gets a structured 400).
+
+The callers: a system admin (sees everything), a grid worker (one grid; most writes refused or out
+of reach) and an anonymous client (401 everywhere but the token endpoint). Path parameters are
+sometimes real ids from the test county, so detail and action endpoints are reached, not only 404s.
+
+The run is bounded: `SHEQU_FUZZ_EXAMPLES` examples per operation and caller (default 12), with
+Hypothesis derandomised, so a run is repeatable and takes about a minute per database. Raise it
+for a deeper run: `SHEQU_FUZZ_EXAMPLES=200 pytest -m fuzz`.
+
+Driven through `operation.as_strategy()` and plain Hypothesis rather than schemathesis's pytest
+plugin, whose lazy-fixture loader does not run on pytest 9.2 (it rewrites a node attribute pytest
+removed); `-p no:schemathesis` in pyproject keeps the plugin out of the suite.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.openapi.checks import JsonSchemaError
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from shequ.accounts.roles import Role
+from shequ.cases.models import Case as CaseFile
+from shequ.cases.models import CaseAttachment, CaseCategory, CaseWarning, HandlerUnit
+from shequ.cases.testing import advance, build_case_world, photo, report
+from shequ.registry.models import (
+    Area,
+    Building,
+    Dwelling,
+    Grid,
+    Household,
+    MicroGrid,
+    Organization,
+    Resident,
+    TagType,
+)
+from shequ.testing import County, make_user
+from shequ.wsgi import application
+
+pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
+
+EXAMPLES = int(os.environ.get("SHEQU_FUZZ_EXAMPLES", "12"))
+
+# Bugs the fuzzer found in another team's code (shequ/cases/), tolerated here as narrowly as possible
+# until they are fixed, so the rest of the API stays covered. Each names the bug.
+# 1. A property documented as never null that the API sends as null: (path prefix, property) -> bug.
+KNOWN_NULLS: dict[tuple[str, str], str] = {
+    ("/api/v1/case-categories/", "parent"): "shequ/cases/serializers.py CategorySerializer.parent is a "
+    "read-only SlugRelatedField without allow_null=True; a top-level category sends null",
+    ("/api/v1/cases/", "lat"): "shequ/cases/serializers.py CaseSerializer.lat is a FloatField without "
+    "allow_null=True; a case reported without a map point sends null",
+    ("/api/v1/cases/", "long"): "the same for CaseSerializer.long",
+}
+# 2. Operations whose response body does not match the schema at all: label -> bug.
+KNOWN_SHAPES: dict[str, str] = {
+    "GET /api/v1/case-figures/": "shequ/cases/api.py CaseFiguresViewSet.list returns one object "
+    "{by, rows, total}; the schema says an array of Figures (a list action needs its response "
+    "declared with many=False)",
+}
+
+
+def _is_known_null(case: Any, failure: Any) -> bool:
+    return (
+        isinstance(failure, JsonSchemaError)
+        and failure.instance is None
+        and bool(failure.instance_path)
+        and any(
+            case.operation.path.startswith(prefix) and failure.instance_path[-1] == name
+            for prefix, name in KNOWN_NULLS
+        )
+    )
+
+
+def response_schema_conformance_but_known_bugs(ctx: Any, response: Any, case: Any) -> bool | None:
+    """schemathesis's response_schema_conformance, less the violations listed above."""
+    if case.operation.label in KNOWN_SHAPES:
+        return None
+    try:
+        return response_schema_conformance(ctx, response, case)
+    except (JsonSchemaError, FailureGroup) as exc:
+        failures = list(exc.exceptions) if isinstance(exc, FailureGroup) else [exc]
+        left = [failure for failure in failures if not _is_known_null(case, failure)]
+        if len(left) == len(failures):
+            raise
+        if len(left) > 1:
+            raise FailureGroup(left, "Response violates schema") from None
+        if left:
+            raise left[0] from None
+        return None
+
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance_but_known_bugs,
+]
+
+
+@dataclass
+class RealIds:
+    """Ids that exist in the test county, by the first path segment after /api/v1/ and the parameter."""
+
+    values: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+
+    def for_operation(self, path: str) -> dict[str, list[Any]]:
+        resource = path.removeprefix("/api/v1/").split("/")[0]
+        out = {}
+        for name in ("id", "code", "tag_code", "attachment_id"):
+            if "{" + name + "}" in path:
+                key = (resource, name) if name in ("id", "code") else ("", name)
+                if self.values.get(key):
+                    out[name] = self.values[key]
+        return out
+
+
+def _real_ids(county: County) -> RealIds:
+    world = build_case_world(county)
+    cases = [report(world, photo_files=[photo()]), report(world, description="路灯不亮，晚上出行不便")]
+    advance(world, cases[1], "dispatched")
+    models: dict[str, Any] = {
+        "areas": Area,
+        "buildings": Building,
+        "dwellings": Dwelling,
+        "grids": Grid,
+        "households": Household,
+        "micro-grids": MicroGrid,
+        "organisations": Organization,
+        "residents": Resident,
+        "cases": CaseFile,
+        "case-categories": CaseCategory,
+        "case-warnings": CaseWarning,
+        "handler-units": HandlerUnit,
+    }
+    ids = RealIds()
+    for resource, model in models.items():
+        ids.values[(resource, "id")] = list(model.objects.order_by("pk").values_list("pk", flat=True)[:8])
+    ids.values[("tags", "code")] = list(TagType.objects.values_list("code", flat=True)[:8])
+    ids.values[("", "tag_code")] = ids.values[("tags", "code")]
+    ids.values[("", "attachment_id")] = list(CaseAttachment.objects.values_list("pk", flat=True))
+    return ids
+
+
+def _strategy(operation: Any, ids: RealIds) -> Any:
+    """Valid and invalid requests; half of those with path parameters use ids that exist."""
+    generated = [operation.as_strategy(mode) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
+    real = ids.for_operation(operation.path)
+    if not real:
+        return st.one_of(generated)
+    with_real = [
+        operation.as_strategy(GenerationMode.POSITIVE, path_parameters={name: values[i % len(values)]})
+        for name, values in real.items()
+        for i in range(min(len(values), 4))
+    ]
+    return st.one_of(st.one_of(generated), st.one_of(with_real))
+
+
+def _fuzz(headers: dict[str, str], ids: RealIds, examples: int = EXAMPLES) -> list[str]:
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    failures: list[str] = []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) > 40, "the schema lost its operations"
+    for operation in operations:
+
+        @settings(
+            max_examples=examples,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],  # no shrinking: the report shows the first failure
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=_strategy(operation, ids))
+        def run(case: Any) -> None:
+            case.call_and_validate(headers=headers, checks=CHECKS)
+
+        try:
+            run()
+        except (Exception, BaseExceptionGroup) as exc:  # a FailureGroup is a BaseExceptionGroup
+            failures.append(f"{operation.label}: {exc}")
+    return failures
+
+
+def _report(failures: list[str]) -> None:
+    if failures:
+        pytest.fail(f"{len(failures)} operations failed:\n\n" + "\n\n".join(failures), pytrace=False)
+
+
+@pytest.fixture
+def ids(county: County) -> RealIds:
+    return _real_ids(county)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """schemathesis calls the real WSGI handler, whose request signals close a connection that is
+    inside a transaction (the test's); Django's test client unhooks them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_client_errors() -> Iterator[None]:
+    """Thousands of expected 400s and 404s would each log a warning; 5xx still log."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
+
+
+def _token_for(role: str, node: Any = None) -> dict[str, str]:
+    return {"Authorization": f"Token {Token.objects.create(user=make_user(role, node)).key}"}
+
+
+def test_every_operation_as_a_system_admin(ids: RealIds) -> None:
+    failures = _fuzz(_token_for(Role.ADMIN), ids)
+    _report(failures)
+
+
+def test_every_operation_as_a_grid_worker(county: County, ids: RealIds) -> None:
+    failures = _fuzz(_token_for(Role.GRID_WORKER, county.grid_a1_1), ids)
+    _report(failures)
+
+
+def test_every_operation_as_an_anonymous_client(ids: RealIds) -> None:
+    failures = _fuzz({}, ids, examples=3)
+    _report(failures)
+
+
+def test_anonymous_client_gets_401_in_the_error_shape(client: Any) -> None:
+    response = client.get("/api/v1/residents/")
+    assert response.status_code == 401
+    assert set(response.json()) == {"code", "detail", "fields"}
+
+
+def test_unknown_url_under_api_answers_json_and_pages_keep_the_html_404(client: Any) -> None:
+    api = client.get("/api/v1/residents/1.5/")
+    assert api.status_code == 404
+    assert api["Content-Type"] == "application/json"
+    assert api.json()["code"] == "not_found"
+    page = client.get("/registry/no-such-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
+
+
+def test_schema_documents_the_error_responses(client: Any) -> None:
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    resident_detail = schema["paths"]["/api/v1/residents/{id}/"]["get"]["responses"]
+    assert {"200", "400", "401", "403", "404"} <= set(resident_detail)
+    assert resident_detail["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert schema["components"]["schemas"]["Error"]["required"] == ["code", "detail", "fields"]
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+    assert "429" in token and "401" not in token
+
+
+# --- what the fuzzer found, kept as plain regression tests ----------------------------------------
+
+
+@pytest.mark.parametrize("param", ["page", "page_size"])
+@pytest.mark.parametrize("value", ["¹", "٣", "9" * 5000, "-1", "1.5", "0"])
+def test_odd_page_numbers_are_a_400_not_a_500(county: County, param: str, value: str) -> None:
+    client = APIClient()
+    client.credentials(**{"HTTP_AUTHORIZATION": _token_for(Role.ADMIN)["Authorization"]})
+    response = client.get("/api/v1/residents/", {param: value})
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [param]
+
+
+def test_a_calendar_year_in_superscript_digits_is_a_message_not_a_500(client: Any) -> None:
+    client.force_login(make_user(Role.ADMIN))
+    assert client.get("/core/calendar/", {"year": "²⁰²⁶"}).status_code == 200
+
+
+def test_a_room_number_with_a_superscript_digit_gets_a_dwelling_not_a_500(county: County) -> None:
+    from shequ.registry import services as registry
+
+    dwelling, created = registry.get_or_create_dwelling(
+        building=county.buildings["a11"], unit="2", room="3¹02"
+    )
+    assert created and dwelling.floor == 3
