@@ -57,6 +57,12 @@ def report_data(world: CaseWorld, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+@pytest.fixture
+def client() -> Client:
+    """The messages are asserted by their English msgids; the Chinese page is checked in the browser test."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
 def post_report(client: Client, world: CaseWorld, **overrides: Any) -> Any:
     return client.post(reverse("portal:report"), report_data(world, **overrides))
 

@@ -133,7 +133,7 @@ def test_resident_reports_follows_and_evaluates(
         later.fill("#id_comment", "处理得很及时，谢谢")
         later.click("#evaluate-submit")
         later.wait_for_selector(".p-msg-success")
-        assert "closed" in later.inner_text(".p-msg-success")
+        assert "已办结" in later.inner_text(".p-msg-success")
         assert later.locator("#evaluate-form").count() == 0
         screenshot(later, "portal_evaluated")
     finally:
