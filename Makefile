@@ -59,8 +59,16 @@ pytest: install
 
 test: lint check audit pytest
 
-bench: install
+# `make bench`: the scale benchmarks on SQLite, then PostgreSQL (docs/benchmarks.md). A city of
+# 1,000,000 residents by default; BENCH_ARGS=--quick for a 20,000-resident run in minutes.
+bench: install $(VENV)/.bench-installed
+	bash bench/ensure_wrk.sh
+	@if [[ " $(BENCH_ARGS) " != *" --db sqlite "* ]]; then bash bench/ensure_postgres.sh; fi
 	$(PY) -m bench $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: pyproject.toml
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev,bench]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) node_modules shequ/static/vendor staticfiles test-artifacts

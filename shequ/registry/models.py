@@ -8,6 +8,7 @@ Registry rows are never hard-deleted; `HistoricalRecords` keeps who changed what
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +22,21 @@ PATH_INDEX_OPS = ["varchar_pattern_ops"]  # lets PostgreSQL use the index for LI
 
 def path_index(model: str, field: str = "area_path") -> models.Index:
     return models.Index(fields=[field], name=f"registry_{model}_{field}"[:30], opclasses=PATH_INDEX_OPS)
+
+
+class LastFour(models.Func):
+    """The last four characters of a text column, for the "last four digits" search.
+
+    The length is written into the SQL, not passed as a parameter, so the query's expression is
+    the index's expression and the database can use the index (SQLite matches expression indexes
+    only literally)."""
+
+    arity = 1
+    output_field = models.CharField()
+    template = "RIGHT(%(expressions)s, 4)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="SUBSTR(%(expressions)s, -4)", **extra)
 
 
 class AreaLevel(models.TextChoices):
@@ -404,6 +420,9 @@ class Resident(TimeStamped):
             models.Index(fields=["name"], name="registry_resident_name"),
             models.Index(fields=["birth_date"], name="registry_resident_birth"),
             models.Index(fields=["status", "area_path"], name="registry_resident_status"),
+            # Search by the last four digits (selectors.search_residents).
+            models.Index(LastFour("phone_masked"), name="registry_resident_phone4"),
+            models.Index(LastFour("id_number_masked"), name="registry_resident_id4"),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ from .models import (
     Dwelling,
     Grid,
     Household,
+    LastFour,
     LifeEvent,
     MicroGrid,
     Organization,
@@ -158,16 +159,24 @@ def search_residents(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
     if _DIGITS.match(phone) and len(phone) >= 7:
         return qs.filter(phone_digest=pii.phone_digest(phone))
     if _DIGITS.match(text) and len(text) == 4:
-        return qs.filter(Q(phone_masked__endswith=text) | Q(id_number_masked__endswith=text))
+        # The last four characters, found through the expression indexes on both columns
+        # (registry_resident_phone4 / _id4) instead of a LIKE '%1234' that reads every row; as a
+        # subquery, so the database does not walk the whole scope in list order to find them.
+        matches = Resident.objects.alias(
+            phone4=LastFour("phone_masked"), id4=LastFour("id_number_masked")
+        ).filter(Q(phone4=text) | Q(id4=text))
+        return qs.filter(pk__in=matches.values("pk"))
     if _LETTERS.match(text.replace(" ", "")):  # "zw", "zhangwei" or "zhang wei"
         low = text.replace(" ", "").lower()
         return qs.filter(
             Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low) | Q(name__icontains=text)
         )
+    # Addresses are matched among the buildings (tens of thousands of rows, not a million) and
+    # joined back by dwelling, so the residents table is read once, without joins.
+    buildings = Building.objects.filter(Q(address__contains=text) | Q(estate__contains=text)).values("pk")
     return qs.filter(
         Q(name__contains=text)
-        | Q(dwelling__building__address__contains=text)
-        | Q(dwelling__building__estate__contains=text)
+        | Q(dwelling_id__in=Dwelling.objects.filter(building__in=buildings).values("pk"))
     )
 
 
