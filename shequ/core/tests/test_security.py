@@ -462,3 +462,40 @@ def test_audit_that_could_not_reach_the_service_warns_and_fails_only_when_requir
     assert _audit_with("not json", monkeypatch)[0] == 0
     assert _audit_with(offline, monkeypatch, SHEQU_AUDIT_REQUIRED="1")[0] == 1
     assert _audit_with("not json", monkeypatch, SHEQU_AUDIT_REQUIRED="1")[0] == 1
+
+
+# --- the policy in a real browser ----------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pages_run_under_the_content_security_policy(page: Any, county: County) -> None:
+    """Chromium reports every script, style, image or request the policy blocks on the console;
+    the pages that use charts, maps, Alpine, HTMX and inline scripts must report none."""
+    from shequ.conftest import log_in
+    from shequ.testing import ensure_reference_data
+
+    ensure_reference_data()
+    make_user(Role.ADMIN, username="csp_admin")
+    blocked: list[str] = []
+    page.on(
+        "console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None
+    )
+    page.on("pageerror", lambda error: blocked.append(str(error)))
+    log_in(page, "csp_admin", PASSWORD)
+    resident = county.residents["a11"]
+    for url in (
+        "/registry/",
+        "/registry/residents/",
+        f"/registry/residents/{resident.pk}/",
+        "/registry/map/",
+        "/cases/new/",
+        "/cases/figures/",
+        "/core/calendar/",
+        "/accounts/users/",
+        "/api/docs/",
+        "/portal/report/",
+    ):
+        page.goto(page.base_url + url)
+        page.wait_for_load_state("networkidle")
+    assert not blocked, blocked
