@@ -214,6 +214,10 @@ class _MediaSum:
         self.bytes += size
         self._entries.append((relpath, size, sha256))
 
+    @property
+    def names(self) -> set[str]:
+        return {relpath for relpath, _size, _sha in self._entries}
+
     def summary(self) -> dict[str, Any]:
         digest = hashlib.sha256()
         for relpath, size, sha in sorted(self._entries):
@@ -430,7 +434,7 @@ def _copy_hashing(stream: IO[bytes], target: IO[bytes] | None) -> tuple[int, str
     return size, digest.hexdigest()
 
 
-def unpack_and_check(archive: Path | str, manifest: dict[str, Any], workdir: Path) -> Path:
+def unpack_and_check(archive: Path | str, manifest: dict[str, Any], workdir: Path) -> tuple[Path, set[str]]:
     """Extract the database file and check it and the media against the manifest before anything
     is touched: a damaged or altered archive is refused whole."""
     db_name = manifest["database"]["file"]
@@ -463,7 +467,7 @@ def unpack_and_check(archive: Path | str, manifest: dict[str, Any], workdir: Pat
             f"the media files in the archive do not match the manifest ({media.files} files, expected "
             f"{expected['files']}): the archive is damaged or was altered"
         )
-    return db_path
+    return db_path, media.names
 
 
 def _restore_sqlite(db_path: Path, using: str) -> None:
@@ -599,7 +603,7 @@ def restore_backup(
     media_root = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory(prefix="shequ-restore-") as tmp:
         log("Checking the archive…")
-        db_path = unpack_and_check(archive, manifest, Path(tmp))
+        db_path, media_names = unpack_and_check(archive, manifest, Path(tmp))
         log(f"Restoring the {vendor} database…")
         if vendor == "sqlite":
             _restore_sqlite(db_path, using)
@@ -610,21 +614,12 @@ def restore_backup(
     report = RestoreReport(manifest)
     log("Verifying every table against the manifest…")
     report.problems += compare_tables(manifest["tables"], table_stats(using))
-    restored, names = _MediaSum(), _media_names(archive)
+    restored = _MediaSum()
     for rel, file in _media_files(media_root):
-        if rel in names:  # other files already in MEDIA_ROOT are left alone and not counted
+        if rel in media_names:  # other files already in MEDIA_ROOT are left alone and not counted
             restored.add(rel, file.stat().st_size, _file_sha256(file))
     if restored.summary() != {k: manifest["media"][k] for k in ("files", "bytes", "sha256")}:
         report.problems.append("media: the restored files do not match the manifest")
     report.problems += _check_keys(using)
     report.notes += _migration_notes(using)
     return report
-
-
-def _media_names(archive: Path | str) -> set[str]:
-    with tarfile.open(archive, "r:gz") as tar:
-        return {
-            rel
-            for m in tar.getmembers()
-            if m.name.startswith(MEDIA_PREFIX) and (rel := _safe_media_path(m.name))
-        }
