@@ -37,6 +37,7 @@ from shequ.core import codes
 from shequ.core.errors import RuleError
 from shequ.core.excel import UnreadableFile, read_rows, template_workbook, write_xlsx
 from shequ.core.models import CodeTable
+from shequ.core.pinyin import name_keys
 
 from . import pii, services
 from .models import (
@@ -343,6 +344,7 @@ class _Importer:
         # keyed digest as an int, which keeps a million-row file's table small.
         self.seen: dict[Any, int] = {}
         self.head_rows: dict[str, int] = {}  # "community:household number" → row naming its head
+        self.name_keys: dict[str, tuple[str, str]] = {}
         self._reset_places()
 
     def _reset_places(self) -> None:
@@ -801,7 +803,17 @@ class _Importer:
 
         if resident is None:
             resident = Resident()
-            services._apply(resident, data)
+            # What services._apply does, with the name's pinyin keys memoised: a city has many
+            # people of the same name, and pypinyin is the slowest step of a new row.
+            services._apply(resident, {k: v for k, v in data.items() if k != "name"})
+            if data.get("name"):
+                resident.name = data["name"]
+                keys = self.name_keys.get(resident.name)
+                if keys is None:
+                    if len(self.name_keys) >= NAME_KEYS_CACHE:
+                        self.name_keys.clear()  # bounded: memory stays flat on any file
+                    keys = self.name_keys[resident.name] = name_keys(resident.name)
+                resident.name_pinyin, resident.name_initials = keys
             for name, value in placement.items():
                 setattr(resident, name if name == "area_path" else f"{name}_id", value)
             if household is not None and row.dwelling_id is None:
@@ -841,6 +853,7 @@ class _Importer:
 
 
 PLACE_CACHE_COMMUNITIES = 16
+NAME_KEYS_CACHE = 100_000
 
 
 # --- writing new rows fast ----------------------------------------------------------------------
