@@ -138,7 +138,7 @@ class HandlerUnit(TimeStamped):
 
 
 class UnitMember(models.Model):
-    unit = models.ForeignKey(HandlerUnit, on_delete=models.CASCADE, verbose_name=_("unit"))
+    unit = models.ForeignKey(HandlerUnit, on_delete=models.CASCADE, verbose_name=_("handler unit"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("user"))
     is_lead = models.BooleanField(_("unit lead"), default=False)
 
@@ -422,7 +422,7 @@ class CaseEvent(AppendOnly):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name=_("unit"),
+        verbose_name=_("handler unit"),
     )
     from_status = models.CharField(_("from"), max_length=12, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=12, choices=CaseStatus.choices, blank=True)

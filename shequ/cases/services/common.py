@@ -96,7 +96,7 @@ def log(
         action=action,
         at=at or now(),
         actor=by if getattr(by, "pk", None) else None,
-        actor_name=str(by) if getattr(by, "pk", None) else _("System"),
+        actor_name=str(by) if getattr(by, "pk", None) else "",  # blank: the system, named when shown
         unit=unit,
         from_status=before,
         to_status=case.status if case.status != before else "",
