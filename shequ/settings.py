@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shequ.core.security.RejectNulMiddleware",  # a 400, not a database error, for %00 in a URL
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -171,6 +172,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "shequ.core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's parsers, refusing NUL characters in text (PostgreSQL cannot store or compare them).
+    "DEFAULT_PARSER_CLASSES": [
+        "shequ.core.parsers.JSONParser",
+        "shequ.core.parsers.FormParser",
+        "shequ.core.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "shequ.core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "shequ.core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env.str("SHEQU_LOGIN_RATE", default="20/min")},

@@ -1,4 +1,5 @@
-"""Security headers Django 5.2 does not set itself: Content-Security-Policy and Permissions-Policy.
+"""Security headers Django 5.2 does not set itself (Content-Security-Policy, Permissions-Policy),
+and a guard against NUL characters in URLs.
 
 The policy lives in settings.SHEQU_CSP (directive → sources) so an operator can add a tile server
 or a reporting endpoint without touching code; docs/security.md says why each source is there and
@@ -11,7 +12,10 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import SuspiciousOperation
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import bad_request
 
 
 def build_policy(directives: dict[str, list[str]]) -> str:
@@ -45,3 +49,26 @@ class SecurityHeadersMiddleware:
         if self.permissions:
             response.headers.setdefault("Permissions-Policy", self.permissions)
         return response
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+    )
+
+
+class RejectNulMiddleware:
+    """A 400 for a path or query string with a NUL character, before any view runs: PostgreSQL
+    refuses NUL in text, so `?community=33%00` or `/api/v1/tags/a%00/` would otherwise reach a
+    lookup and fail as a 500 (request bodies: `shequ.core.parsers`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            message = str(ProhibitNullCharactersValidator.message)
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "parse_error", "detail": message, "fields": {}}, status=400)
+            return bad_request(request, SuspiciousOperation(message))
+        return self.get_response(request)
