@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from shequ.accounts.api import ObtainTokenView
+from shequ.cases.api import CaseFiguresView
 from shequ.cases.api import register as register_cases
 from shequ.registry.api import register as register_registry
 
@@ -13,5 +14,6 @@ register_cases(router)
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("case-figures/", CaseFiguresView.as_view(), name="case-figures"),
     path("", include(router.urls)),
 ]

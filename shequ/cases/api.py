@@ -17,10 +17,9 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -29,6 +28,7 @@ from rest_framework.serializers import Serializer
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere, scope_for
 from shequ.core.errors import RuleError
+from shequ.core.parsers import FormParser, JSONParser, MultiPartParser
 
 from . import filters, selectors, services
 from . import serializers as s
@@ -150,7 +150,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     permission_classes = [CaseVerbPermission]
     serializer_class = s.CaseSerializer
     filterset_class = filters.CaseFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]  # shequ.core.parsers: NUL is a 400
     http_method_names = ["get", "post", "head", "options"]
     lookup_value_regex = r"[^/.]+"
 
@@ -463,8 +463,11 @@ class HandlerUnitViewSet(
 # --- figures and warnings ---------------------------------------------------------------------
 
 
-class CaseFiguresViewSet(viewsets.GenericViewSet):
-    """Per community, unit or category over the cases in reach (and the case list's filters)."""
+class CaseFiguresView(generics.GenericAPIView):
+    """Per community, unit or category over the cases in reach (and the case list's filters).
+
+    A plain view, not a viewset's `list`: it answers one object (rows and a total), which the schema
+    would otherwise describe as an array."""
 
     serializer_class = s.FiguresSerializer
     filterset_class = filters.CaseFilter
@@ -478,8 +481,9 @@ class CaseFiguresViewSet(viewsets.GenericViewSet):
         parameters=[
             OpenApiParameter("by", OpenApiTypes.STR, enum=list(selectors.FIGURE_GROUPS), default="community")
         ],
+        responses=s.FiguresSerializer,
     )
-    def list(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response:
         by = request.query_params.get("by", "community")
         if by not in selectors.FIGURE_GROUPS:
             message = _("Choose community, unit or category.")
@@ -509,5 +513,4 @@ def register(router: DefaultRouter) -> None:
     router.register("cases", CaseViewSet, basename="case")
     router.register("case-categories", CaseCategoryViewSet, basename="case-category")
     router.register("handler-units", HandlerUnitViewSet, basename="handler-unit")
-    router.register("case-figures", CaseFiguresViewSet, basename="case-figures")
     router.register("case-warnings", CaseWarningViewSet, basename="case-warning")

@@ -132,9 +132,11 @@ class CaseSerializer(serializers.ModelSerializer):
     community = PlaceRefSerializer()
     grid = PlaceRefSerializer(allow_null=True)
     building = BuildingRefSerializer(allow_null=True)
-    lat = serializers.DecimalField(source="latitude", max_digits=9, decimal_places=6, coerce_to_string=False)
+    lat = serializers.DecimalField(
+        source="latitude", max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True
+    )
     long = serializers.DecimalField(
-        source="longitude", max_digits=9, decimal_places=6, coerce_to_string=False
+        source="longitude", max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True
     )
     lead_unit = UnitRefSerializer(allow_null=True)
     co_units = UnitRefSerializer(many=True)
@@ -429,7 +431,7 @@ class CorrectSerializer(ReasonSerializer):
 class CategorySerializer(serializers.ModelSerializer):
     """A node of the category tree with its time limits in working hours; `children` nests."""
 
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment,var-annotated]
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
     default_unit = UnitRefSerializer(allow_null=True)
     accept_hours = serializers.FloatField()
     dispatch_hours = serializers.FloatField()

@@ -69,30 +69,17 @@ pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
 EXAMPLES = int(os.environ.get("SHEQU_FUZZ_EXAMPLES", "12"))
 
-# Bugs the fuzzer found in another team's code (shequ/cases/), tolerated here as narrowly as possible
-# until they are fixed, so the rest of the API stays covered. Each names the bug.
+# Known bugs the fuzzer found, tolerated as narrowly as possible until they are fixed, so the rest of
+# the API stays covered; each entry names its bug. Empty: the cases API's nulls, figures shape and
+# NUL-in-body bugs it found are fixed.
 # 1. A property documented as never null that the API sends as null: (path prefix, property) -> bug.
-KNOWN_NULLS: dict[tuple[str, str], str] = {
-    ("/api/v1/case-categories/", "parent"): "shequ/cases/serializers.py CategorySerializer.parent is a "
-    "read-only SlugRelatedField without allow_null=True; a top-level category sends null",
-    ("/api/v1/cases/", "lat"): "shequ/cases/serializers.py CaseSerializer.lat is a FloatField without "
-    "allow_null=True; a case reported without a map point sends null",
-    ("/api/v1/cases/", "long"): "the same for CaseSerializer.long",
-}
+KNOWN_NULLS: dict[tuple[str, str], str] = {}
 # 2. Operations whose response body does not match the schema at all: label -> bug.
-KNOWN_SHAPES: dict[str, str] = {
-    "GET /api/v1/case-figures/": "shequ/cases/api.py CaseFiguresViewSet.list returns one object "
-    "{by, rows, total}; the schema says an array of Figures (a list action needs its response "
-    "declared with many=False)",
-}
+KNOWN_SHAPES: dict[str, str] = {}
 
 # 3. Operations that pass NUL characters in a body on to PostgreSQL (a 500 there): path prefix -> bug.
 #    The fuzzer sends them bodies without NUL; everything else about them is still fuzzed.
-KNOWN_NUL_BODIES: dict[str, str] = {
-    "/api/v1/cases/": "shequ/cases/api.py CaseViewSet sets parser_classes to DRF's own parsers, which "
-    "bypasses the NUL-refusing defaults (shequ.core.parsers): POST /api/v1/cases/ with "
-    '{"category": "sanitation\\u0000", ...} is a DataError 500 on PostgreSQL. Drop the line.',
-}
+KNOWN_NUL_BODIES: dict[str, str] = {}
 
 
 def _without_nul(value: Any) -> Any:
