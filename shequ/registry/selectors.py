@@ -143,6 +143,7 @@ def life_events_visible_to(user: Any) -> QuerySet[LifeEvent]:
 
 _LETTERS = re.compile(r"^[a-zA-Z]+$")
 _DIGITS = re.compile(r"^\d+$")
+_LAST_FOUR = re.compile(r"^\d{3}[\dXx]$")  # an ID number may end in X
 
 
 def search_residents(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
@@ -158,7 +159,8 @@ def search_residents(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
     phone = normalize_phone(text)
     if _DIGITS.match(phone) and len(phone) >= 7:
         return qs.filter(phone_digest=pii.phone_digest(phone))
-    if _DIGITS.match(text) and len(text) == 4:
+    if _LAST_FOUR.match(text):
+        text = text.upper()
         # The last four characters, found through the expression indexes on both columns
         # (registry_resident_phone4 / _id4) instead of a LIKE '%1234' that reads every row; as a
         # subquery, so the database does not walk the whole scope in list order to find them.

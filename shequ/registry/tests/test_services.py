@@ -551,6 +551,14 @@ def test_search_by_last_four_digits_of_the_id_number(county: County) -> None:
     assert "刘洋" in _search(r.id_number_masked[-4:])
 
 
+def test_search_by_last_four_when_the_id_number_ends_in_x(county: County, worker: Any) -> None:
+    number = next(
+        n for seq in range(1, 999) if (n := make_id("330723", dt.date(1975, 3, 9), seq)).endswith("X")
+    )
+    _register(county, worker, name="钱晓", id_number=number)
+    assert "钱晓" in _search(number[-4:].lower())
+
+
 def test_search_for_a_latin_name(county: County, worker: Any) -> None:
     _register(
         county,
