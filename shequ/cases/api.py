@@ -398,11 +398,14 @@ class CaseCategoryViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         category = self.get_object()
-        category = services.save_category(by=request.user, category=category, **self.parse())
+        # partial: a form-encoded PATCH must not read missing checkboxes as False
+        category = services.save_category(by=request.user, category=category, **self.parse(partial=True))
         return Response(s.CategorySerializer(category, context=self.tree_context()).data)
 
-    def parse(self) -> dict[str, Any]:
-        data = s.CategoryWriteSerializer(data=self.request.data, context=self.get_serializer_context())
+    def parse(self, *, partial: bool = False) -> dict[str, Any]:
+        data = s.CategoryWriteSerializer(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
         data.is_valid(raise_exception=True)
         return dict(data.validated_data)
 

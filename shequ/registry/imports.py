@@ -580,7 +580,7 @@ class _Importer:
                 continue
             entry = missing.get((ref.pk, key))
             if entry is None:
-                digits = "".join(c for c in room if c.isdigit())
+                digits = "".join(c for c in room if c.isdecimal())  # "3¹01": ¹ is a digit but not decimal
                 dwelling = Dwelling(
                     building_id=ref.pk,
                     unit=unit,

@@ -672,6 +672,15 @@ def test_category_tree_and_its_configuration(world: CaseWorld) -> None:
         )
     )
     assert changed["verify_hours"] == 2.5 and changed["active"] is False
+    # a form-encoded PATCH changes what it names; missing checkboxes are not read as False
+    kept = ok(
+        admin.patch(
+            f"{API}/case-categories/{created['id']}/",
+            "sort=3",
+            content_type="application/x-www-form-urlencoded",
+        )
+    )
+    assert kept["public"] is True and kept["active"] is False
     # an inactive category is hidden from those who do not configure
     codes = {
         c["code"] for r in ok(client_for(world.worker).get(f"{API}/case-categories/")) for c in r["children"]
