@@ -18,8 +18,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from shequ.core.models import TimeStamped
-
-PATH_INDEX_OPS = ["varchar_pattern_ops"]  # PostgreSQL LIKE 'prefix%' uses the index
+from shequ.registry.models import PATH_INDEX_OPS
 
 
 class Stage(models.TextChoices):
