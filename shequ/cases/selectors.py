@@ -19,7 +19,7 @@ from django.utils import timezone
 from shapely.geometry import Point
 
 from shequ.accounts.roles import Perm
-from shequ.accounts.scope import scope_for
+from shequ.accounts.scope import Scope, scope_for
 from shequ.core import crypto
 from shequ.core.parsing import normalize_phone
 from shequ.registry.geo import to_shape
@@ -106,10 +106,8 @@ def active_categories() -> QuerySet[CaseCategory]:
 
 def units_serving(case: Case) -> QuerySet[HandlerUnit]:
     """Units a case may be sent to: those whose area contains the case's place."""
-    prefixes = _prefixes(case.area_path)
-    return HandlerUnit.objects.filter(active=True, area_path__in=prefixes).order_by(
-        "area_path", "kind", "name"
-    )
+    at_or_above = Scope(False, (case.area_path,)).ancestors_q("area_path")
+    return HandlerUnit.objects.filter(at_or_above, active=True).order_by("area_path", "kind", "name")
 
 
 def units_visible_to(user: Any) -> QuerySet[HandlerUnit]:
@@ -125,11 +123,6 @@ def units_visible_to(user: Any) -> QuerySet[HandlerUnit]:
     if units:
         q |= Q(pk__in=units)
     return HandlerUnit.objects.filter(q).select_related("area")
-
-
-def _prefixes(path: str) -> list[str]:
-    parts = path.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
 # --- where ---------------------------------------------------------------------------------------
