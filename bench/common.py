@@ -50,12 +50,12 @@ def child_env(url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def manage(url: str, *args: str, quiet: bool = False) -> None:
+def manage(url: str, *args: str, quiet: bool = False, env: dict[str, str] | None = None) -> None:
     """`manage.py ...` against one database, output passed through unless `quiet`."""
     subprocess.run(
         [PY, str(ROOT / "manage.py"), *args],
         cwd=ROOT,
-        env=child_env(url),
+        env=child_env(url, **(env or {})),
         check=True,
         stdout=subprocess.DEVNULL if quiet else None,
     )

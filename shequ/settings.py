@@ -230,6 +230,9 @@ SHEQU_CASE_HOTSPOT_COUNT = env.int("SHEQU_CASE_HOTSPOT_COUNT", default=3)
 SHEQU_CASE_HOTSPOT_DAYS = env.int("SHEQU_CASE_HOTSPOT_DAYS", default=30)
 SHEQU_CASE_PHOTO_MAX_MB = env.int("SHEQU_CASE_PHOTO_MAX_MB", default=10)
 SHEQU_CASE_PHOTOS_MAX = env.int("SHEQU_CASE_PHOTOS_MAX", default=6)
+# Cases `seed_demo` plays through the loop; 0 means 30 a year per 1,000 residents (the benchmark
+# harness caps it so a city of a million seeds in minutes, not an hour: docs/benchmarks.md).
+SHEQU_DEMO_CASES = env.int("SHEQU_DEMO_CASES", default=0)
 SHEQU_PORTAL_REPORT_RATE = env.str("SHEQU_PORTAL_REPORT_RATE", default="10/hour")
 # Failed number + phone lookups on the portal, per client IP and per session (stops guessing).
 SHEQU_PORTAL_LOOKUP_RATE = env.str("SHEQU_PORTAL_LOOKUP_RATE", default="10/15min")

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from shequ.accounts.models import User
@@ -98,7 +99,7 @@ class Planner(County):
 
     def _plans(self) -> list[Plan]:
         rng = self.rng
-        total = max(40, round(self.scale * CASES_PER_THOUSAND / 1000))
+        total = max(40, settings.SHEQU_DEMO_CASES or round(self.scale * CASES_PER_THOUSAND / 1000))
         each = max(2, round(total * 0.004))
         pairs = max(2, round(total * 0.025))
         hot = [(code, rng.randint(3, 4)) for code in ("sanitation.garbage", "safety.ebike")]
