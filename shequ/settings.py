@@ -194,11 +194,22 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Background work through the django.tasks API (ADR 0003); the database backend needs no broker.
-TASKS = {
-    "default": {
-        "BACKEND": env.str("SHEQU_TASK_BACKEND", default="django_tasks_db.DatabaseBackend"),
-    }
+# `SHEQU_TASK_BACKEND=rq` puts the same tasks on Redis instead (docs/operations.md, "Redis-backed
+# workers"); progress stays in our own rows, Redis only carries the jobs.
+_TASK_BACKENDS = {"db": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+_task_backend = env.str("SHEQU_TASK_BACKEND", default="db")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(_task_backend, _task_backend)}}
+# RQ's queues, all on one Redis: `default`, the queue every shequ task uses, and any others named
+# in SHEQU_RQ_QUEUES. A job past the timeout is stopped by RQ and fails, so the timeout must
+# exceed the longest job (a city-wide import).
+SHEQU_RQ_URL = env.str("SHEQU_RQ_URL", default=env.str("REDIS_URL", default="redis://127.0.0.1:6379/0"))
+RQ_QUEUES = {
+    name: {"URL": SHEQU_RQ_URL, "DEFAULT_TIMEOUT": env.int("SHEQU_RQ_JOB_TIMEOUT", default=3 * 3600)}
+    for name in ["default", *env.list("SHEQU_RQ_QUEUES", default=[])]
 }
+if TASKS["default"]["BACKEND"] == _TASK_BACKENDS["rq"]:
+    INSTALLED_APPS.append("django_rq")  # `manage.py rqworker`; the backend's system check asks for it
+    TASKS["default"]["QUEUES"] = list(RQ_QUEUES)  # the backend knows only `default` otherwise
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 

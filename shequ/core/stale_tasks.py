@@ -13,6 +13,9 @@ A task is re-run from the start, so every task must be safe to run twice: the re
 (residents are matched by the keyed digest of their ID number and each batch commits whole). A
 task that has already been tried `max_attempts` times is marked FAILED instead: a file that kills
 its worker every time must not do so for ever.
+
+With the RQ backend (`SHEQU_TASK_BACKEND=rq`) the same command, on the same terms, takes back the
+jobs RQ recorded as failed because their worker died (shequ/core/stale_rq.py).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task_backends
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -44,6 +48,16 @@ def requeue_stale_tasks(
     """Put RUNNING tasks of a dead worker back to READY (or FAILED after `max_attempts` tries)."""
     if worker_id is None and older_than is None:
         raise ValueError("say which tasks are stale: a worker id, an age, or both")
+    backend = task_backends["default"]
+    if type(backend).__module__.startswith("django_tasks_rq"):  # rq is imported only when in use
+        from .stale_rq import requeue_stale_jobs
+
+        return requeue_stale_jobs(
+            backend,  # type: ignore[arg-type]
+            worker_id=worker_id,
+            older_than=older_than,
+            max_attempts=max_attempts,
+        )
     now = timezone.now()
     done = Requeued()
     for task in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).order_by("started_at"):
