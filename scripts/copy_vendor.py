@@ -8,7 +8,9 @@ NODE = ROOT / "node_modules"
 VENDOR = ROOT / "shequ" / "static" / "vendor"
 FILES = {
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
-    "alpinejs/dist/cdn.min.js": "alpine.min.js",
+    # Alpine's CSP build: evaluates directives without `new Function`, so the policy needs no
+    # 'unsafe-eval' (docs/security.md).
+    "@alpinejs/csp/dist/cdn.min.js": "alpine-csp.min.js",
     "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
     "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
     "leaflet/dist/images": "leaflet/images",

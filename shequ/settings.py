@@ -272,11 +272,12 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = PRODUCTION
 # Content-Security-Policy (shequ.core.security; docs/security.md): only this site's own scripts,
-# styles, images and API. 'unsafe-inline' and 'unsafe-eval' are there for the templates' inline
-# event handlers and scripts and for Alpine.js's expressions; docs/security.md lists them.
+# styles, images and API. Scripts are files under static/ only: no inline script or handler, no
+# eval (Alpine's CSP build). Styles still allow 'unsafe-inline' for style="" attributes and
+# third-party pages; docs/security.md says what keeps them.
 SHEQU_CSP: dict[str, list[str]] = {
     "default-src": ["'self'"],
-    "script-src": ["'self'", "'unsafe-inline'", "'unsafe-eval'"],
+    "script-src": ["'self'"],
     "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'", "data:", "blob:"],
     "font-src": ["'self'", "data:"],

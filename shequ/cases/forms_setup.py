@@ -242,9 +242,7 @@ class FiguresFilterForm(forms.Form):
         choices=PERIODS,
         required=False,
         # Alpine (figures.html): the dates show for a custom period; other periods apply at once.
-        widget=forms.Select(
-            attrs={"x-model": "period", "@change": "period !== 'custom' && $el.form.requestSubmit()"}
-        ),
+        widget=forms.Select(attrs={"x-model": "period", "@change": "periodChanged"}),
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -154,6 +154,10 @@ def _assert_common_headers(response: Any) -> None:
     # Scripts and styles only from this site: nothing from another host, no http: or https: wildcard.
     for directive in ("script-src", "style-src"):
         assert all(source.startswith("'") for source in csp[directive]), csp[directive]
+    # Scripts are this site's files and nothing else: an injected inline script or handler, or a
+    # string turned into code, does not run.
+    assert csp["script-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in csp["script-src"] and "'unsafe-eval'" not in csp["script-src"]
 
 
 @pytest.mark.django_db
@@ -168,12 +172,37 @@ def test_pages_api_and_schema_carry_the_security_headers(client: Client, county:
 
 @pytest.mark.django_db
 def test_pages_load_scripts_and_styles_only_from_this_site(client: Client, county: County) -> None:
-    """The policy allows 'self' only, so every page's <script src> and stylesheet must be local."""
+    """The policy allows 'self' only, so every page's <script src> and stylesheet must be local,
+    and a page has no inline script: only json_script data blocks, which are not run."""
     client.force_login(make_user(Role.ADMIN))
     for url in (LOGIN, "/registry/", "/registry/map/", "/cases/figures/", "/portal/", "/api/docs/"):
         page = client.get(url).content.decode()
         for src in re.findall(r"<(?:script|link)[^>]+(?:src|href)=\"([^\"]+)\"", page):
             assert not re.match(r"^(https?:)?//", src), f"{url} loads {src} from another site"
+        for tag in re.findall(r"<script\b[^>]*>", page):
+            assert " src=" in tag or 'type="application/json"' in tag, f"{url} has an inline script: {tag}"
+
+
+TEMPLATES_DIR = ROOT / "shequ"
+INLINE_HANDLER = re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.IGNORECASE)
+SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
+# Alpine's CSP build runs only components registered with Alpine.data: an x-data object literal or
+# an arrow function in a directive does nothing there (and logs an error).
+ALPINE_CODE = re.compile(r"x-data=\"\{|=>|\$nextTick\(|x-init=")
+
+
+def test_templates_hold_no_script_the_policy_would_block() -> None:
+    """No inline <script>, no onclick=""-style handler, no Alpine code in a template: the policy
+    blocks the first two and Alpine's CSP build cannot run the third (docs/security.md says where
+    such code goes instead)."""
+    found = []
+    for template in sorted(TEMPLATES_DIR.rglob("templates/**/*.html")):
+        text = template.read_text(encoding="utf-8")
+        where = template.relative_to(ROOT)
+        found += [f"{where}: {tag}" for tag in SCRIPT_TAG.findall(text) if " src=" not in tag]
+        found += [f"{where}: {m.group(1)}=" for m in INLINE_HANDLER.finditer(text)]
+        found += [f"{where}: {m.group(0)}" for m in ALPINE_CODE.finditer(text)]
+    assert not found, found
 
 
 def test_a_map_tile_server_is_allowed_as_an_image_source_only() -> None:
@@ -462,40 +491,3 @@ def test_audit_that_could_not_reach_the_service_warns_and_fails_only_when_requir
     assert _audit_with("not json", monkeypatch)[0] == 0
     assert _audit_with(offline, monkeypatch, SHEQU_AUDIT_REQUIRED="1")[0] == 1
     assert _audit_with("not json", monkeypatch, SHEQU_AUDIT_REQUIRED="1")[0] == 1
-
-
-# --- the policy in a real browser ----------------------------------------------------------------
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_pages_run_under_the_content_security_policy(page: Any, county: County) -> None:
-    """Chromium reports every script, style, image or request the policy blocks on the console;
-    the pages that use charts, maps, Alpine, HTMX and inline scripts must report none."""
-    from shequ.conftest import log_in
-    from shequ.testing import ensure_reference_data
-
-    ensure_reference_data()
-    make_user(Role.ADMIN, username="csp_admin")
-    blocked: list[str] = []
-    page.on(
-        "console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None
-    )
-    page.on("pageerror", lambda error: blocked.append(str(error)))
-    log_in(page, "csp_admin", PASSWORD)
-    resident = county.residents["a11"]
-    for url in (
-        "/registry/",
-        "/registry/residents/",
-        f"/registry/residents/{resident.pk}/",
-        "/registry/map/",
-        "/cases/new/",
-        "/cases/figures/",
-        "/core/calendar/",
-        "/accounts/users/",
-        "/api/docs/",
-        "/portal/report/",
-    ):
-        page.goto(page.base_url + url)
-        page.wait_for_load_state("networkidle")
-    assert not blocked, blocked

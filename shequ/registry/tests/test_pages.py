@@ -143,7 +143,7 @@ def test_reveal_needs_a_reason_and_is_audited(worker_client: Any, worker: Any, c
     shown = worker_client.post(url, {"reason": "办理高龄补贴核对身份"}, **HTMX)
     assert pii.plaintext_id_number(r) in html(shown)
     assert "13800000001" in html(shown)
-    assert 'x-data="revealed(' in html(shown)
+    assert 'x-data="revealed"' in html(shown)
     event = AuditEvent.objects.get(action="resident:reveal")
     assert event.actor == worker and event.reason == "办理高龄补贴核对身份" and event.target_id == str(r.pk)
 
