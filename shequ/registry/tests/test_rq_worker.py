@@ -134,6 +134,10 @@ def rq(settings: Any) -> Iterator[RQ]:
         for pattern in [f"*{queue}*", *(f"*{job_id}*" for job_id in job_ids)]:
             for key in client.scan_iter(pattern):
                 client.delete(key)
+        for index in ("rq:queues", "rq:workers"):  # RQ's lists of every queue and worker
+            ours = [m for m in client.smembers(index) if queue in m.decode()]
+            if ours:
+                client.srem(index, *ours)
         client.close()
 
 
