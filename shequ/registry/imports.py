@@ -39,7 +39,8 @@ from shequ.core.excel import UnreadableFile, read_rows, template_workbook, write
 from shequ.core.models import CodeTable
 from shequ.core.pinyin import name_keys
 
-from . import pii, services
+from . import namegrams, pii, services
+from .bulkwrite import write_rows
 from .models import (
     Area,
     Building,
@@ -703,6 +704,7 @@ class _Importer:
             for resident_id, tag_id in pairs.values_list("resident_id", "tag_id"):
                 existing_tags.setdefault(resident_id, set()).add(tag_id)
 
+        old_names = {r.pk: r.name for r in existing.values()}
         to_create: list[tuple[_Row, Resident]] = []
         to_update: list[Resident] = []
         update_fields: set[str] = set()
@@ -719,6 +721,7 @@ class _Importer:
         if to_create:
             objs = [r for _, r in to_create]
             self._insert(Resident, objs)
+            namegrams.insert((r.pk, r.name) for r in objs)
             for row, resident in to_create:
                 new_links.extend(
                     ResidentTag(resident=resident, tag=t, area_path=resident.area_path) for t in row.tags
@@ -733,6 +736,7 @@ class _Importer:
                 default_user=self.history_user,
                 default_change_reason=self.reason,
             )
+            namegrams.replace((r.pk, r.name) for r in to_update if r.name != old_names[r.pk])
         if new_links:
             self._insert(ResidentTag, new_links)
         self._store_heads(heads, now)
@@ -909,18 +913,6 @@ def _reserve_ids(model: type[Model], n: int) -> list[int]:
         return list(range(start, start + n))
 
 
-def _write_rows(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    names = ", ".join(f'"{c}"' for c in columns)
-    raw: Any = connection.connection
-    if connection.vendor == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        marks = ", ".join("?" for _ in columns)
-        raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)  # noqa: S608
-
-
 def _insert_rows(model: type[Model], objs: list[Any], now: dt.datetime) -> None:
     """Insert new rows of `model` (primary keys assigned on the objects; timestamps set to `now`)."""
     if not objs:
@@ -934,7 +926,7 @@ def _insert_rows(model: type[Model], objs: list[Any], now: dt.datetime) -> None:
     fields = list(model._meta.concrete_fields)
     convert = [(f.attname, _converter(f)) for f in fields]
     rows = [tuple(c(getattr(o, name)) for name, c in convert) for o in objs]
-    _write_rows(model._meta.db_table, [str(f.column) for f in fields], rows)
+    write_rows(model._meta.db_table, [str(f.column) for f in fields], rows)
 
 
 def _insert_history(
@@ -963,7 +955,7 @@ def _insert_history(
     for obj in objs:
         values = {name: c(getattr(obj, name)) for name, c in convert}
         rows.append(tuple(values[f.attname] if f.attname in values else constants[f.attname] for f in fields))
-    _write_rows(history._meta.db_table, [str(f.column) for f in fields], rows)
+    write_rows(history._meta.db_table, [str(f.column) for f in fields], rows)
 
 
 class _BuildingRef:

@@ -440,6 +440,18 @@ class Resident(TimeStamped):
         )
 
 
+class ResidentNameGram(models.Model):
+    """One 1- or 2-character piece of a resident's folded name: the index behind substring search
+    by name (namegrams.py). Kept by the code that writes names, not by the user; no history."""
+
+    pk = models.CompositePrimaryKey("gram", "resident")  # the (gram, resident) index search reads
+    gram = models.CharField(max_length=2)
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.gram}:{self.resident_id}"
+
+
 class TagType(models.Model):
     """A key-population tag. `restricted` tags are seen only by roles that need them (PIPL)."""
 

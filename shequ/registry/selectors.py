@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -18,7 +19,7 @@ from shequ.accounts.scope import Scope, scope_for
 from shequ.core import idnumber
 from shequ.core.parsing import normalize_phone
 
-from . import pii
+from . import namegrams, pii
 from .models import (
     Area,
     Building,
@@ -170,16 +171,41 @@ def search_residents(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
         return qs.filter(pk__in=matches.values("pk"))
     if _LETTERS.match(text.replace(" ", "")):  # "zw", "zhangwei" or "zhang wei"
         low = text.replace(" ", "").lower()
-        return qs.filter(
-            Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low) | Q(name__icontains=text)
+        # Each arm is read through its own index and the arms are joined as one set of ids: an OR of
+        # the three conditions would be checked on every resident in scope.
+        arms = _ids(Resident.objects.filter(_starts_with("name_initials", low))).union(
+            _ids(Resident.objects.filter(_starts_with("name_pinyin", low))),
+            _ids(_names_containing(text, ignore_case=True)),
         )
+        return qs.filter(pk__in=arms)
     # Addresses are matched among the buildings (tens of thousands of rows, not a million) and
-    # joined back by dwelling, so the residents table is read once, without joins.
+    # joined back by dwelling; names through the name index; the two as one set of ids.
     buildings = Building.objects.filter(Q(address__contains=text) | Q(estate__contains=text)).values("pk")
-    return qs.filter(
-        Q(name__contains=text)
-        | Q(dwelling_id__in=Dwelling.objects.filter(building__in=buildings).values("pk"))
-    )
+    at_address = Resident.objects.filter(dwelling__in=Dwelling.objects.filter(building__in=buildings))
+    return qs.filter(pk__in=_ids(_names_containing(text)).union(_ids(at_address)))
+
+
+def _ids(qs: QuerySet[Resident]) -> QuerySet[Resident, Any]:
+    """The residents' ids alone, unordered: one arm of a UNION."""
+    return qs.order_by().values("pk")
+
+
+def _names_containing(text: str, *, ignore_case: bool = False) -> QuerySet[Resident]:
+    """Residents whose name contains `text` (伟 finds 张伟), matched as before (`contains`, or
+    `icontains` for Latin names typed in the pinyin box) but only among the residents the name
+    index gives for the text's first two characters, instead of every resident in scope."""
+    lookup = "name__icontains" if ignore_case else "name__contains"
+    return Resident.objects.filter(pk__in=namegrams.holding(text), **{lookup: text})
+
+
+def _starts_with(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix` (lower-case ASCII letters), in a form the field's index serves.
+    PostgreSQL answers LIKE 'zw%' from the varchar_pattern_ops index Django adds; SQLite's LIKE
+    ignores case and so cannot use a plain index: there the same rows are a range ('zw' <= x < 'zx'),
+    as the pinyin keys are stored in lower case."""
+    if connection.vendor != "sqlite":
+        return Q(**{f"{field}__startswith": prefix})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)})
 
 
 AGE_BANDS = {

@@ -20,7 +20,7 @@ from shequ.audit.services import record_event
 from shequ.core.errors import RuleError
 from shequ.core.pinyin import name_keys
 
-from . import geo, pii
+from . import geo, namegrams, pii
 from .models import (
     Area,
     AreaLevel,
@@ -326,6 +326,7 @@ def register_resident(
     _check_unique_id(resident)
     resident._change_reason = reason or _("Registered")  # type: ignore[attr-defined]
     _save_resident(resident, by)
+    namegrams.insert([(resident.pk, resident.name)])
     return resident
 
 
@@ -342,6 +343,8 @@ def update_resident(resident: Resident, *, by: Any, fields: dict[str, Any], reas
         _check_unique_id(resident)
         resident._change_reason = reason  # type: ignore[attr-defined]
         _save_resident(resident, by)
+    if "name" in changed:
+        namegrams.replace([(resident.pk, resident.name)])
     return changed
 
 

@@ -31,7 +31,7 @@ from shequ.core import crypto
 from shequ.core.masking import mask_id_number, mask_phone
 from shequ.core.pinyin import name_keys
 
-from .. import pii
+from .. import namegrams, pii
 from ..models import (
     Area,
     AreaLevel,
@@ -373,6 +373,7 @@ class DemoBuilder:
         Dwelling.objects.bulk_create(dwellings, batch_size=BATCH)
         Household.objects.bulk_create(households, batch_size=BATCH)
         Resident.objects.bulk_create(residents, batch_size=BATCH)
+        namegrams.insert((r.pk, r.name) for r in residents)
         ResidentTag.objects.bulk_create(tags, batch_size=BATCH)
         LifeEvent.objects.bulk_create(events, batch_size=BATCH)
         Organization.objects.bulk_create(organizations, batch_size=BATCH)
