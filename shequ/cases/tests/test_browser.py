@@ -87,7 +87,7 @@ def test_the_loop_from_a_phone_report_to_verification(page: Any, phone: Any, wor
     assert case.source == "grid" and case.attachments.count() == 1
     phone.locator(".photo img").first.scroll_into_view_if_needed()  # thumbnails load lazily
     phone.wait_for_function(
-        "document.querySelector('.photo img').naturalWidth > 0"
+        "() => document.querySelector('.photo img').naturalWidth > 0"
     )  # served through the check
     screenshot(phone, "case_detail_phone")
 
@@ -97,10 +97,10 @@ def test_the_loop_from_a_phone_report_to_verification(page: Any, phone: Any, wor
     page.wait_for_selector("#cases-table")
     assert page.locator("#cases-table tbody tr").count() == 3
     page.select_option("select[name=urgency]", "urgent")
-    page.wait_for_function("document.querySelectorAll('#cases-table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#cases-table tbody tr').length === 1")
     assert "urgency=urgent" in page.url
     page.select_option("select[name=urgency]", "")
-    page.wait_for_function("document.querySelectorAll('#cases-table tbody tr').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('#cases-table tbody tr').length === 3")
     screenshot(page, "cases_list")
     page.click(f"#cases-table a:text('{case.number}')")
     page.wait_for_selector("#step-accept[open]")

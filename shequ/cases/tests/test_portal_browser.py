@@ -81,7 +81,7 @@ def test_resident_reports_follows_and_evaluates(
     phone.fill("#id_description", "小区东门垃圾堆放三天无人清运，气味很大")
     phone.set_input_files("#id_photos", str(snapshot))
     phone.wait_for_function(
-        "document.querySelector('.p-thumbs img') && document.querySelector('.p-thumbs img').naturalWidth > 0"
+        "() => document.querySelector('.p-thumbs img') && document.querySelector('.p-thumbs img').naturalWidth > 0"
     )
     phone.fill("#id_building_query", "溪南小区")
     phone.wait_for_selector(".p-result")
@@ -122,7 +122,7 @@ def test_resident_reports_follows_and_evaluates(
         later.wait_for_selector("#evaluate-form")
         # The reporter's photo and the unit's proof photo, both through the session-checked view.
         later.wait_for_function(
-            "Array.from(document.querySelectorAll('.p-photos img')).filter(i => i.complete && i.naturalWidth > 0).length === 2"
+            "() => Array.from(document.querySelectorAll('.p-photos img')).filter(i => i.complete && i.naturalWidth > 0).length === 2"
         )
         assert "熟溪物业服务中心" in later.inner_text("#case-timeline")
         assert world.handler.username not in later.content()

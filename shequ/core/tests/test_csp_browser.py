@@ -102,7 +102,7 @@ def test_staff_pages_work_under_the_policy(page: Any, world: CaseWorld, problems
     page.wait_for_selector("#pii-box .countdown b:not(:text('0'))")
     screenshot(page, "csp-resident")
     page.click("#pii-box button:visible")  # hide now
-    page.wait_for_function("!document.querySelector('#pii-box .revealed')")
+    page.wait_for_function("() => !document.querySelector('#pii-box .revealed')")
 
     # The floor chart: a room is marked as chosen and its residents load beside the chart.
     visit(page, f"/registry/buildings/{building.pk}/")
@@ -126,7 +126,7 @@ def test_staff_pages_work_under_the_policy(page: Any, world: CaseWorld, problems
     box_ = page.locator("#report-map").bounding_box()
     assert box_ is not None
     page.mouse.click(box_["x"] + box_["width"] / 2, box_["y"] + box_["height"] / 2)
-    page.wait_for_function("document.querySelector('#report-form input[name=latitude]').value !== ''")
+    page.wait_for_function("() => document.querySelector('#report-form input[name=latitude]').value !== ''")
     page.click("button[data-mode=area]")
     page.wait_for_selector("select[name=area]", state="visible")
     page.click("button[data-mode=building]")

@@ -44,7 +44,7 @@ def test_log_in_and_search_residents_by_initials(page: Any, county: County, work
     assert page.locator("#residents-table tbody tr").count() == 2
     page.fill("#resident-q", "zw")
     page.keyboard.press("End")  # keyup → HTMX request after the delay
-    page.wait_for_function("document.querySelectorAll('#residents-table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#residents-table tbody tr').length === 1")
     rows = page.locator("#residents-table tbody tr")
     assert "张伟" in rows.first.inner_text()
     assert "q=zw" in page.url  # hx-push-url keeps the search in the address bar
@@ -119,7 +119,7 @@ def test_reveal_asks_for_a_reason_and_masks_again(
     assert "入户走访核实" in page.locator("#tab-history").inner_text()
     screenshot(page, "resident_history")
     assert AuditEvent.objects.filter(action="resident:reveal", reason="核对高龄补贴申请人身份").exists()
-    page.wait_for_function("!document.querySelector('#pii-box .revealed')", timeout=8000)
+    page.wait_for_function("() => !document.querySelector('#pii-box .revealed')", timeout=8000)
     assert plain not in page.locator("#pii-box").inner_text()
     assert resident.id_number_masked in page.locator("#pii-box [data-field=id]").inner_text()
 
