@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from functools import cache
+from collections.abc import Set
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .models import Code, CodeTable
@@ -30,6 +31,8 @@ def _aliases() -> dict[tuple[str, str], str]:
 
 def clear_cache() -> None:
     _table.cache_clear()
+    _lookup.cache_clear()
+    _regions.cache_clear()
 
 
 def choices(table: CodeTable | str) -> list[tuple[str, str]]:
@@ -45,6 +48,12 @@ def lookup(table: CodeTable | str, text: str) -> str | None:
     text = (text or "").strip()
     if not text:
         return None
+    return _lookup(str(table), text)
+
+
+# An import asks the same few values (汉族, 群众, 户主) once per row: remembered per table and text.
+@lru_cache(maxsize=8192)
+def _lookup(table: str, text: str) -> str | None:
     rows = _table(str(table))
     if text in rows:
         return text
@@ -62,5 +71,10 @@ def lookup(table: CodeTable | str, text: str) -> str | None:
     return None
 
 
-def known_regions() -> set[str]:
-    return set(_table(CodeTable.DIVISION))
+def known_regions() -> Set[str]:
+    return _regions()
+
+
+@cache
+def _regions() -> frozenset[str]:
+    return frozenset(_table(CodeTable.DIVISION))

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
+from collections.abc import Set
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
+_SEPARATORS = re.compile(r"[\s\-]")
 # GB/T 2260 province-level codes; 81/82/83 are used by HK, Macau and Taiwan residence permits.
 PROVINCE_CODES = frozenset(
     [
@@ -69,17 +73,21 @@ class IdNumber:
 
 
 def check_character(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError("check_character() needs the first 17 characters")
+    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
     return _CHECK[total % 11]
 
 
 def normalize(raw: str) -> str:
     """Strip spaces and full-width characters that spreadsheets carry; upper-case the X."""
-    trans = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
-    return re.sub(r"[\s\-]", "", str(raw)).translate(trans).upper()
+    text = str(raw)
+    if _SHAPE.fullmatch(text):  # already clean, as nearly every number in a file is
+        return text
+    return _SEPARATORS.sub("", text).translate(_FULL_WIDTH).upper()
 
 
-def parse(raw: str, *, today: dt.date | None = None, known_regions: set[str] | None = None) -> IdNumber:
+def parse(raw: str, *, today: dt.date | None = None, known_regions: Set[str] | None = None) -> IdNumber:
     """Validate and decode an ID number, or raise IdNumberError with a Chinese message.
 
     An unknown 6-digit address code is a warning, not an error: code tables change every year

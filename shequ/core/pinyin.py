@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin import Style, pinyin
+from pypinyin.converter import DefaultConverter
+from pypinyin.core import Pinyin
 
 # Surnames whose reading differs from the character's commonest one.
 _SURNAME_READINGS = {
@@ -27,15 +29,31 @@ def _latin_words(text: str) -> list[str]:
     return [w.lower() for w in re.findall(r"[^\W_]+", text)]
 
 
+_SEGMENTER = Pinyin()
+_CONVERTER = DefaultConverter()
+
+
+@lru_cache(maxsize=16384)
+def _segment_syllables(words: str) -> tuple[str, ...]:
+    """The toneless syllables of one segment (a character, a known phrase, a run of Latin text).
+
+    lazy_pinyin converts each segment on its own, so remembering segments gives its answers
+    while a city's 100,000 different names share a few thousand characters and surnames.
+    """
+    # Latin text (John Smith, 张三 Smith) counts word by word, so its initials are "js", "zss".
+    # pypinyin's stubs say the callback returns str; the library also accepts a list of syllables.
+    readings = _CONVERTER.convert(words, Style.NORMAL, False, _latin_words, True)  # type: ignore[arg-type]
+    return tuple(s for reading in readings for s in reading)
+
+
 @lru_cache(maxsize=65536)
 def name_keys(name: str) -> tuple[str, str]:
     """Return (full pinyin, initials), lower case, no spaces; non-Chinese text kept as letters."""
     name = name.strip()
     if not name:
         return "", ""
-    # Latin text (John Smith, 张三 Smith) counts word by word, so its initials are "js", "zss".
-    # pypinyin's stubs say the callback returns str; the library also accepts a list of syllables.
-    syllables = lazy_pinyin(name, errors=_latin_words)  # type: ignore[arg-type]
+    # What lazy_pinyin(name, errors=_latin_words) returns, segment by segment (below).
+    syllables = [s for words in _SEGMENTER.seg(name) for s in _segment_syllables(words)]
     if name[0] in _SURNAME_READINGS and syllables:
         syllables[0] = _SURNAME_READINGS[name[0]]
     full = "".join(syllables).lower()

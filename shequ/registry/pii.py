@@ -19,15 +19,16 @@ def phone_digest(value: str) -> str:
     return crypto.digest(value, purpose=PHONE_PURPOSE)
 
 
-def set_id_number(resident: Resident, value: str) -> None:
+def set_id_number(resident: Resident, value: str, *, digest: str | None = None) -> None:
+    """`digest`: id_digest(value) when the caller has it already (a keyed hash is not free)."""
     resident.id_number_cipher = crypto.encrypt(value)
-    resident.id_number_digest = id_digest(value)
+    resident.id_number_digest = id_digest(value) if digest is None else digest
     resident.id_number_masked = mask_id_number(value)
 
 
-def set_phone(resident: Resident, value: str) -> None:
+def set_phone(resident: Resident, value: str, *, digest: str | None = None) -> None:
     resident.phone_cipher = crypto.encrypt(value)
-    resident.phone_digest = phone_digest(value)
+    resident.phone_digest = phone_digest(value) if digest is None else digest
     resident.phone_masked = mask_phone(value)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from shequ.core import codes, idnumber
@@ -31,11 +33,15 @@ def choice_lookup(choices: Any, text: str) -> str | None:
     text = (text or "").strip()
     if not text:
         return None
+    # A label's text depends on the active language; an import asks the same few texts per row.
+    return _choice_lookup(choices, text, translation.get_language())
+
+
+@lru_cache(maxsize=4096)
+def _choice_lookup(choices: Any, text: str, language: str | None) -> str | None:
     for value, label in choices.choices:
         if text in (value, str(label)):
             return value
-    from django.utils import translation
-
     with translation.override("zh-hans"):
         for value, label in choices.choices:
             if text == str(label) or str(label).startswith(text):

@@ -73,3 +73,13 @@ def test_retired_codes_are_not_offered(django_assert_num_queries: Any) -> None:
     with django_assert_num_queries(0):
         codes.label(CodeTable.ETHNICITY, "01")
         codes.lookup(CodeTable.ETHNICITY, "汉")
+
+
+def test_lookup_is_forgotten_with_the_tables() -> None:
+    """Lookups are remembered per text for imports, and cleared with the code tables."""
+    assert codes.lookup(CodeTable.ETHNICITY, "汉族") == codes.lookup(CodeTable.ETHNICITY, "汉族") == "01"
+    assert codes.lookup(CodeTable.ETHNICITY, "新名称") is None
+    Code.objects.filter(table=CodeTable.ETHNICITY, code="01").update(name="新名称")
+    codes.clear_cache()
+    assert codes.lookup(CodeTable.ETHNICITY, "新名称") == "01"
+    assert "330723" in codes.known_regions()

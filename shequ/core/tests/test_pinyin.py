@@ -60,3 +60,25 @@ def test_empty_name() -> None:
 def test_all_initials_offers_heteronym_readings() -> None:
     assert "zgf" in all_initials("曾国藩")
     assert all_initials("张伟") == ["zw"]
+
+
+def test_remembered_segments_give_what_lazy_pinyin_gives() -> None:
+    """name_keys converts segment by segment with a memo; its syllables are lazy_pinyin's own,
+    phrases (重庆, 长江), Latin words, digits and symbols included."""
+    import random
+
+    from pypinyin import lazy_pinyin
+
+    from shequ.core import pinyin
+
+    rng = random.Random(5)
+    alphabet = "张王李赵重庆长江行乐单曾朝阳银行中国人民伟芳娜强·_ 1AbZoëé😀ㄅ"
+    names = ["重庆", "长江", "银行行长", "John Smith", "张三 Smith", "阿依古丽·买买提", "A1 张", "Zoë"]
+    names += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(500)]
+    for name in names:
+        text = name.strip()
+        if not text:
+            continue
+        syllables = lazy_pinyin(text, errors=pinyin._latin_words)  # type: ignore[arg-type]
+        got = [s for words in pinyin._SEGMENTER.seg(text) for s in pinyin._segment_syllables(words)]
+        assert got == syllables, name
