@@ -240,15 +240,17 @@ def _apply(resident: Resident, data: dict[str, Any]) -> list[str]:
     changed: list[str] = []
     for name, value in data.items():
         if name == "id_number":
-            if value and pii.id_digest(value) != resident.id_number_digest:
-                pii.set_id_number(resident, value)
+            digest = pii.id_digest(value) if value else ""
+            if value and digest != resident.id_number_digest:
+                pii.set_id_number(resident, value, digest=digest)
                 changed.append(name)
             elif not value and resident.id_number_digest:
                 pii.set_id_number(resident, "")
                 changed.append(name)
         elif name == "phone":
-            if (pii.phone_digest(value) if value else "") != resident.phone_digest:
-                pii.set_phone(resident, value)
+            digest = pii.phone_digest(value) if value else ""
+            if digest != resident.phone_digest:
+                pii.set_phone(resident, value, digest=digest)
                 changed.append(name)
         elif name == "tags":
             continue
