@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db.models import Q
 
+from shequ.core import lookups  # noqa: F401  (registers `__under`)
+
 from .roles import ROLE_PERMISSIONS, Perm, Role
 
 
@@ -31,7 +33,7 @@ class Scope:
             return Q(pk__in=[])
         query = Q()
         for path in self.paths:
-            query |= Q(**{f"{field}__startswith": path})
+            query |= Q(**{f"{field}__under": path})
         return query
 
     def covers(self, path: str | None) -> bool:
