@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -48,6 +49,18 @@ class Pagination(PageNumberPagination):
         if raw and raw not in self.last_page_strings and not (whole_number(raw) or 0) >= 1:
             raise exceptions.ValidationError({self.page_query_param: [_("Enter a page number from 1.")]})
         return super().paginate_queryset(queryset, request, view)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, not run when the request names no filter: a FilterSet deep-copies
+    its filters and builds their form on every request, a few milliseconds of a list that
+    changes nothing when there is nothing to filter by (pagination parameters aside)."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        paging = {Pagination.page_query_param, Pagination.page_size_query_param}
+        if all(key in paging for key in request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 def _flatten(detail: Any) -> dict[str, list[str]]:

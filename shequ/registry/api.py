@@ -23,8 +23,9 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.serializers import BaseSerializer
 
 from shequ.accounts.roles import Perm
+from shequ.core.api import FilterBackend
 
-from . import filters, geojson, selectors, services
+from . import filters, geojson, listing, selectors, services
 from . import serializers as s
 from .models import Resident
 
@@ -54,6 +55,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
     """A viewset whose rows come from one selector; `detail_serializer_class` for single rows."""
 
     permission_classes = [RegistryPermission]
+    filter_backends = [FilterBackend]
     selector: Callable[[Any], QuerySet[Any]]
     detail_serializer_class: type[BaseSerializer] | None = None
     action_serializers: dict[str, type[BaseSerializer]] = {}
@@ -224,6 +226,15 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     }
     action_perms = {"reveal": Perm.REVEAL_PII}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # ResidentSerializer's shape, read flat (listing.py): model instances and DRF's nested
+        # fields cost most of a list request.
+        residents = selectors.residents_visible_to(request.user, with_tags=False)
+        ids = listing.resident_ids(self.filter_queryset(residents))
+        page = self.paginate_queryset(ids)
+        rows = listing.resident_rows(ids if page is None else page, user=request.user)
+        return Response(rows) if page is None else self.get_paginated_response(rows)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = s.ResidentCreateSerializer(data=request.data, context=self.get_serializer_context())
