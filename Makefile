@@ -30,10 +30,11 @@ demo: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py demo_accounts
-	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C stops the server, the task worker and the case clock)"
+	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C stops the server, the task worker, the case clock and the figures job)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py db_worker --queue-name '*' & \
 	  $(PY) manage.py run_case_clock --every 60 & \
+	  $(PY) manage.py refresh_figures --every 300 & \
 	  DEBUG=1 $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 lint: install

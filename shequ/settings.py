@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "shequ.audit",
     "shequ.registry",
     "shequ.cases",
+    "shequ.insight",  # reads every app above; after them
 ]
 
 MIDDLEWARE = [

@@ -5,12 +5,19 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from shequ.core.health import healthz
+from shequ.insight import views as insight_views
+from shequ.registry import urls as registry_urls
+
+# The dashboard moved to insight (figures from a snapshot) but keeps its address and its name,
+# registry:dashboard, which breadcrumbs and the login redirect use (docs/insight.md).
+registry_patterns = [path("", insight_views.dashboard, name="dashboard"), *registry_urls.urlpatterns]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="registry:dashboard", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("shequ.accounts.urls")),
-    path("registry/", include("shequ.registry.urls")),
+    path("registry/", include((registry_patterns, registry_urls.app_name))),
+    path("insight/", include("shequ.insight.urls")),
     path("audit/", include("shequ.audit.urls")),
     path("cases/", include("shequ.cases.urls")),
     path("core/", include("shequ.core.urls")),

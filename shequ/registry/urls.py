@@ -1,15 +1,14 @@
 from django.urls import path
 
-from .views import dashboard, places, residents
+from .views import places, residents
 
 app_name = "registry"
 
-urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
-]
+# The dashboard (工作台, "" → registry:dashboard) is insight's view: shequ/urls.py puts it at the head
+# of this namespace, so every page's breadcrumb keeps its name and the registry imports no app above it.
 
 # --- pages: residents, households, buildings, grids, map (views/residents.py, views/places.py) ---
-urlpatterns += [
+urlpatterns = [
     path("residents/", residents.resident_list, name="residents"),
     path("residents/export/", residents.resident_export, name="residents_export"),
     path("residents/<int:pk>/", residents.resident_detail, name="resident_detail"),
