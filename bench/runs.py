@@ -122,6 +122,26 @@ def run_figures(db: str, city: str, options: dict[str, Any]) -> Result:
         Figure(f"figures: {name}", ms, base, "ms", f"< {FIGURES_MS} ms warm", met=ms < FIGURES_MS)
         for name, ms in got["warm_ms"].items()
     ]
+    for name, ms in got.get("live_ms", {}).items():
+        figures.append(
+            Figure(
+                f"figures: {name}",
+                ms,
+                base,
+                "ms",
+                note="for comparison: what the district page counted before the snapshot (and before a first refresh)",
+            )
+        )
+    if "refresh_s" in got:
+        figures.append(
+            Figure(
+                "figures: refresh job (every community)",
+                got["refresh_s"],
+                None,
+                "s",
+                note=f"manage.py refresh_figures over {got['communities']} communities; a job, not a page",
+            )
+        )
     return figures, got
 
 
