@@ -27,6 +27,7 @@ from rest_framework.serializers import Serializer
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere, scope_for
+from shequ.core.api import FilterBackend
 from shequ.core.errors import RuleError
 from shequ.core.parsers import FormParser, JSONParser, MultiPartParser
 
@@ -150,16 +151,22 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     permission_classes = [CaseVerbPermission]
     serializer_class = s.CaseSerializer
     filterset_class = filters.CaseFilter
+    filter_backends = [FilterBackend]
     parser_classes = [JSONParser, MultiPartParser, FormParser]  # shequ.core.parsers: NUL is a 400
     http_method_names = ["get", "post", "head", "options"]
     lookup_value_regex = r"[^/.]+"
 
     def get_queryset(self) -> QuerySet[Case]:
-        return (
+        cases = (
             selectors.cases_visible_to(self.request.user)
             .select_related("merged_into")
             .prefetch_related("co_units")
         )
+        if self.action == "list":
+            # The list names the community and grid only: their GeoJSON boundaries would be read
+            # and parsed for every row.
+            cases = cases.defer("community__boundary", "grid__boundary")
+        return cases
 
     def get_object(self) -> Case:
         case = selectors.case_get_for(self.request.user, self.kwargs[self.lookup_field])
