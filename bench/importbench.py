@@ -29,7 +29,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from shequ.core import idnumber
-from shequ.registry import pii, services
+from shequ.registry import namegrams, pii, services
 from shequ.registry.imports import COLUMNS, match_header, run_import
 from shequ.registry.models import (
     Building,
@@ -39,6 +39,7 @@ from shequ.registry.models import (
     HouseholdType,
     ResidenceType,
     Resident,
+    ResidentNameGram,
     ResidentTag,
     TagType,
 )
@@ -223,7 +224,11 @@ def raw_load(path: str) -> dict[str, Any]:
     n = 0
     connection.ensure_connection()
     for rows in _household_chunks(_csv_rows(path)):
-        prepared = [_values(objs) for objs in loader.chunk(rows).values() if objs]
+        chunk = loader.chunk(rows)
+        prepared = [_values(objs) for objs in chunk.values() if objs]
+        # The name index is part of what a resident stores (namegrams.py), as shequ's import writes it.
+        grams = [(g, r.pk) for r in chunk[Resident] for g in namegrams.grams(r.name)]  # type: ignore[attr-defined]
+        prepared.append((ResidentNameGram._meta.db_table, ["gram", "resident_id"], grams))
         n += len(rows)
         t0 = time.perf_counter()
         with transaction.atomic():
