@@ -25,6 +25,23 @@ CODED_FIELDS: dict[str, CodeTable] = {
     "relation_to_head": CodeTable.RELATIONSHIP,
 }
 
+# Every field clean_resident knows: a full clean treats each as present.
+_EVERY_FIELD = frozenset(
+    [
+        "name",
+        "id_type",
+        "id_number",
+        "birth_date",
+        "gender",
+        "phone",
+        *CODED_FIELDS,
+        "residence_type",
+        "hukou_address",
+        "workplace",
+        "notes",
+    ]
+)
+
 _GENDER_WORDS = {"男": "1", "女": "2", "1": "1", "2": "2", "m": "1", "f": "2", "male": "1", "female": "2"}
 
 
@@ -61,6 +78,8 @@ class Cleaned:
 
 def _text(raw: dict[str, Any], name: str) -> str:
     value = raw.get(name)
+    if type(value) is str:  # nearly every cell
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -71,9 +90,10 @@ def _text(raw: dict[str, Any], name: str) -> str:
 def clean_resident(raw: dict[str, Any], *, partial: bool = False, today: dt.date | None = None) -> Cleaned:
     """Validate and normalise resident fields. `partial` skips missing fields (an update)."""
     out = Cleaned()
-    present = (lambda n: n in raw) if partial else (lambda n: True)
+    present = raw if partial else _EVERY_FIELD  # `name in present`: the field is to be cleaned
+    language = translation.get_language()
 
-    if present("name"):
+    if "name" in present:
         name = _text(raw, "name")
         if not name:
             out.error("name", _("Name is required."))
@@ -83,18 +103,19 @@ def clean_resident(raw: dict[str, Any], *, partial: bool = False, today: dt.date
             out.data["name"] = name
 
     id_type = IdType.RESIDENT_ID
-    if present("id_type") and _text(raw, "id_type"):
-        found = choice_lookup(IdType, _text(raw, "id_type"))
+    id_type_text = _text(raw, "id_type") if "id_type" in present else ""
+    if id_type_text:
+        found = _choice_lookup(IdType, id_type_text, language)
         if found is None:
             out.error("id_type", _("Unknown document type."))
         else:
             id_type = IdType(found)
-    if present("id_type") or present("id_number"):
+    if "id_type" in present or "id_number" in present:
         out.data["id_type"] = id_type
 
     derived_birth: dt.date | None = None
     derived_gender = ""
-    if present("id_number"):
+    if "id_number" in present:
         number = idnumber.normalize(_text(raw, "id_number"))
         if not number:
             if id_type == IdType.RESIDENT_ID and not partial:
@@ -115,7 +136,7 @@ def clean_resident(raw: dict[str, Any], *, partial: bool = False, today: dt.date
             else:
                 out.data["id_number"] = number
 
-    if present("birth_date"):
+    if "birth_date" in present:
         try:
             birth = parse_date(raw.get("birth_date"))
         except (ValueError, OverflowError):
@@ -132,7 +153,7 @@ def clean_resident(raw: dict[str, Any], *, partial: bool = False, today: dt.date
     elif derived_birth:
         out.data["birth_date"] = derived_birth
 
-    if present("gender"):
+    if "gender" in present:
         gender_text = _text(raw, "gender").lower()
         gender = _GENDER_WORDS.get(gender_text, "") if gender_text else ""
         if gender_text and not gender:
@@ -143,7 +164,7 @@ def clean_resident(raw: dict[str, Any], *, partial: bool = False, today: dt.date
     elif derived_gender:
         out.data["gender"] = derived_gender
 
-    if present("phone"):
+    if "phone" in present:
         phone = normalize_phone(raw.get("phone"))
         if phone and not is_valid_phone(phone):
             out.error(
@@ -153,7 +174,7 @@ def clean_resident(raw: dict[str, Any], *, partial: bool = False, today: dt.date
             out.data["phone"] = phone
 
     for name, table in CODED_FIELDS.items():
-        if not present(name):
+        if name not in present:
             continue
         text = _text(raw, name)
         if not text:
@@ -165,16 +186,16 @@ def clean_resident(raw: dict[str, Any], *, partial: bool = False, today: dt.date
         else:
             out.data[name] = code
 
-    if present("residence_type"):
+    if "residence_type" in present:
         text = _text(raw, "residence_type")
-        found = choice_lookup(ResidenceType, text) if text else ResidenceType.REGISTERED
+        found = _choice_lookup(ResidenceType, text, language) if text else ResidenceType.REGISTERED
         if found is None:
             out.error("residence_type", _("Unknown residence type."))
         else:
             out.data["residence_type"] = found
 
     for name, limit in (("hukou_address", 200), ("workplace", 200), ("notes", 2000)):
-        if present(name):
+        if name in present:
             text = _text(raw, name)
             if len(text) > limit:
                 out.error(name, _("Too long (at most %(n)d characters).") % {"n": limit})
