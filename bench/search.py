@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from shequ.core import crypto
+from shequ.core.paging import ByIds
 from shequ.registry import selectors
 from shequ.registry.models import IdType, Resident
 
@@ -59,9 +60,10 @@ def _query(kind: str, r: Resident) -> str | None:
 
 def _one(user: Any, text: str) -> tuple[float, int]:
     started = time.perf_counter()
-    qs = selectors.search_residents(selectors.residents_visible_to(user), text)
-    count = qs.count()
-    list(qs[:PAGE])
+    # As the resident list page reads it: counted, and paged by ids first (core.paging.ByIds).
+    rows = ByIds(selectors.search_residents(selectors.residents_visible_to(user), text))
+    count = rows.count()
+    rows[:PAGE]
     return time.perf_counter() - started, count
 
 

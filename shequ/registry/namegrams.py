@@ -47,9 +47,18 @@ def probe(text: str) -> str:
 
 
 def holding(text: str) -> QuerySet[ResidentNameGram, Any]:
-    """The residents whose folded name holds the first two folded characters of `text`, as a
-    subquery of resident ids (a superset of the matches: the caller checks the name)."""
-    return ResidentNameGram.objects.filter(gram=probe(text)).values("resident_id")
+    """The residents whose folded name holds the first two folded characters of `text` (and, for a
+    longer text, its last two), as a subquery of resident ids (a superset of the matches: the
+    caller checks the name)."""
+    folded = fold(text)
+    ids = ResidentNameGram.objects.filter(gram=folded[:2]).values("resident_id")
+    if len(folded) > 2:
+        # Both ends, read off the index alone: 王明 is 1,500 people in a city, 王明 and 明磊 a few,
+        # so a handful of residents are read to check the name instead of 1,500.
+        ids = ids.filter(
+            resident_id__in=ResidentNameGram.objects.filter(gram=folded[-2:]).values("resident_id")
+        )
+    return ids
 
 
 # --- keeping the table ------------------------------------------------------------------------

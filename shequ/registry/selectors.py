@@ -144,6 +144,7 @@ def life_events_visible_to(user: Any) -> QuerySet[LifeEvent]:
 
 _LETTERS = re.compile(r"^[a-zA-Z]+$")
 _DIGITS = re.compile(r"^\d+$")
+_FEW_BUILDINGS = 500  # building ids passed as values rather than a subquery
 _LAST_FOUR = re.compile(r"^\d{3}[\dXx]$")  # an ID number may end in X
 
 
@@ -180,8 +181,21 @@ def search_residents(qs: QuerySet[Resident], text: str) -> QuerySet[Resident]:
         return qs.filter(pk__in=arms)
     # Addresses are matched among the buildings (tens of thousands of rows, not a million) and
     # joined back by dwelling; names through the name index; the two as one set of ids.
-    buildings = Building.objects.filter(Q(address__contains=text) | Q(estate__contains=text)).values("pk")
-    at_address = Resident.objects.filter(dwelling__in=Dwelling.objects.filter(building__in=buildings))
+    matching = Building.objects.filter(Q(address__contains=text) | Q(estate__contains=text)).values("pk")
+    if len(text) == 1:
+        # One character (王) is in a tenth of a city's names: the index would hand over 100,000 ids
+        # to keep a community's 300, so the scope itself is read (a community: a few thousand rows).
+        at_address = Resident.objects.filter(dwelling__building__in=matching)
+        return qs.filter(Q(name__contains=text) | Q(pk__in=_ids(at_address)))
+    # The buildings are matched once, here, when they are few: as a subquery the count and the page
+    # would each scan them again, and a name typed in the box matches no address almost every time.
+    buildings = list(matching.values_list("pk", flat=True)[: _FEW_BUILDINGS + 1])
+    if not buildings:
+        return qs.filter(pk__in=_ids(_names_containing(text)))
+    if len(buildings) <= _FEW_BUILDINGS:
+        at_address = Resident.objects.filter(dwelling__building__in=buildings)
+    else:
+        at_address = Resident.objects.filter(dwelling__building__in=matching)
     return qs.filter(pk__in=_ids(_names_containing(text)).union(_ids(at_address)))
 
 

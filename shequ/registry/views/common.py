@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from shequ.core.errors import RuleError
+from shequ.core.paging import ByIds
 
 PER_PAGE_CHOICES = (20, 50, 100)
 
@@ -18,15 +19,18 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def paginate(request: HttpRequest, qs: Any, *, default: int = 20) -> dict[str, Any]:
-    """Page `qs` by ?page= and ?per_page= (20/50/100); bad numbers fall back instead of failing."""
+def paginate(request: HttpRequest, qs: Any, *, default: int = 20, by_ids: bool = False) -> dict[str, Any]:
+    """Page `qs` by ?page= and ?per_page= (20/50/100); bad numbers fall back instead of failing.
+    `by_ids`: count and slice the ids alone, then read the page's rows (core.paging.ByIds), for
+    lists that reach a city's worth of rows."""
     try:
         per_page = int(request.GET.get("per_page", default))
     except ValueError:
         per_page = default
     if per_page not in PER_PAGE_CHOICES:
         per_page = default
-    paginator = Paginator(qs, per_page)
+    # ByIds has what Paginator uses (count, len, slices), not all the stubs' protocol asks for.
+    paginator = Paginator(cast(Any, ByIds(qs)) if by_ids else qs, per_page)
     page: Page = paginator.get_page(request.GET.get("page"))
     return {
         "page_obj": page,

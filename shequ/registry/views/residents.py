@@ -68,7 +68,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     ctx = {
         "form": form,
         "can_export": selectors.can(request.user, Perm.EXPORT_REGISTRY),
-        **paginate(request, qs),
+        **paginate(request, qs, by_ids=True),
     }
     if is_htmx(request):
         return render(request, "registry/residents/_table.html", ctx)
