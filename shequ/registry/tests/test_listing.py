@@ -67,7 +67,7 @@ def odd_residents(county: County) -> None:
     # A dwelling without a unit number, and tags with and without a date and note.
     building = county.buildings["a12"]
     flat, _ = services.get_or_create_dwelling(building=building, unit="", room="101")
-    add_resident(flat, "周杰", sequence=23)
+    add_resident(flat, "周杰", birth=dt.date(1932, 3, 4), sequence=23)
     services.add_tag(
         county.residents["a12"],
         tag=TagType.objects.get(code="veteran"),

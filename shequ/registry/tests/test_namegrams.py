@@ -95,7 +95,7 @@ def named(county: County) -> County:
     dwelling = county.residents["a11"].dwelling
     assert dwelling is not None
     for i, name in enumerate(TRICKY_NAMES):
-        add_resident(dwelling, name, sequence=500 + i)
+        add_resident(dwelling, name, birth=dt.date(1933, 4, 5), sequence=500 + i)
     return county
 
 
@@ -159,7 +159,7 @@ def test_registering_and_renaming_keep_the_index(county: County) -> None:
     _assert_index_matches_names()
     dwelling = county.residents["a11"].dwelling
     assert dwelling is not None
-    resident = add_resident(dwelling, "赵敏", sequence=777)
+    resident = add_resident(dwelling, "赵敏", birth=dt.date(1934, 5, 6), sequence=777)
     assert set(ResidentNameGram.objects.filter(resident=resident).values_list("gram", flat=True)) == {
         "赵",
         "敏",
