@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from shequ.accounts.roles import Role
 from shequ.conftest import log_in, screenshot
@@ -17,13 +18,13 @@ def test_phone_menu_opens_and_leads_to_the_cases(page):
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, user.username, PASSWORD)
     sidebar = page.locator("aside.sidebar")
-    assert not sidebar.is_visible()
+    expect(sidebar).to_be_hidden()
     page.click("button.menu-toggle")
-    assert sidebar.is_visible()
+    expect(sidebar).to_be_visible()
     screenshot(page, "phone-menu-open")
     page.keyboard.press("Escape")
-    assert not sidebar.is_visible()
+    expect(sidebar).to_be_hidden()
     page.click("button.menu-toggle")
     sidebar.locator("a[href='/cases/todo/']").click()
     page.wait_for_url("**/cases/todo/")
-    assert not page.locator("aside.sidebar").is_visible()
+    expect(page.locator("aside.sidebar")).to_be_hidden()

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from shequ.accounts.roles import Role
 from shequ.cases.models import Case, CaseStatus
@@ -85,7 +86,7 @@ def test_staff_pages_work_under_the_policy(page: Any, world: CaseWorld, problems
     visit(page, f"/registry/residents/{resident.pk}/")
     page.click("nav.tabs button:nth-child(2)")
     page.wait_for_selector("#tab-family", state="visible")
-    assert not page.locator("#tab-info").is_visible()
+    expect(page.locator("#tab-info")).to_be_hidden()
     assert "tab=family" in page.url
     page.click("nav.tabs button:nth-child(1)")
     page.wait_for_selector("#tab-info", state="visible")
@@ -148,11 +149,11 @@ def test_staff_pages_work_under_the_policy(page: Any, world: CaseWorld, problems
     page.set_viewport_size(PHONE)
     visit(page, "/registry/")
     sidebar = page.locator("aside.sidebar")
-    assert not sidebar.is_visible()
+    expect(sidebar).to_be_hidden()
     page.click("button.menu-toggle")
-    assert sidebar.is_visible()
+    expect(sidebar).to_be_visible()
     page.keyboard.press("Escape")
-    assert not sidebar.is_visible()
+    expect(sidebar).to_be_hidden()
     page.set_viewport_size({"width": 1366, "height": 900})
 
     # The admin's pages: users, the calendar (a day click fills the form), Swagger UI.
@@ -208,9 +209,10 @@ def test_portal_pages_work_under_the_policy(page: Any, world: CaseWorld, problem
     page.click("#follow-form button[type=submit]")
     page.wait_for_selector("#evaluate-form")
     hint = page.locator("#evaluate-form .p-hint")
-    assert not hint.is_visible()
+    expect(hint).to_be_hidden()
     page.click(".p-rate-unsatisfied")
-    assert hint.is_visible()
+    # Alpine shows it on its next tick, not within the click.
+    page.wait_for_selector("#evaluate-form .p-hint", state="visible")
     assert "on" in (page.get_attribute(".p-rate-unsatisfied", "class") or "").split()
     screenshot(page, "csp-portal-case")
     assert Case.objects.filter(pk=case.pk).exists()
