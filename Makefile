@@ -38,8 +38,8 @@ demo: install
 	  DEBUG=1 $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 lint: install
-	$(VENV)/bin/ruff format --check shequ scripts
-	$(VENV)/bin/ruff check shequ scripts
+	$(VENV)/bin/ruff format --check shequ scripts bench
+	$(VENV)/bin/ruff check shequ scripts bench
 	$(VENV)/bin/mypy shequ
 
 check: install

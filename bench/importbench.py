@@ -190,7 +190,7 @@ def _values(objs: list[Model]) -> tuple[str, list[str], list[tuple[Any, ...]]]:
     model = type(objs[0])
     fields = model._meta.concrete_fields
     rows = [tuple(f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields) for o in objs]
-    return model._meta.db_table, [f.column for f in fields], rows
+    return model._meta.db_table, [str(f.column) for f in fields], rows
 
 
 def _write(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
