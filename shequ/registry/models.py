@@ -416,6 +416,9 @@ class Resident(TimeStamped):
         ]
         indexes = [
             path_index("resident"),
+            # The lists' order (Meta.ordering), so a page of a district's million residents stops at
+            # 50 rows instead of sorting them all: the pattern-ops path index cannot give ORDER BY.
+            models.Index(fields=["area_path", "id"], name="registry_resident_list_order"),
             models.Index(fields=["id_number_digest"], name="registry_resident_id_digest"),
             models.Index(fields=["name"], name="registry_resident_name"),
             models.Index(fields=["birth_date"], name="registry_resident_birth"),
