@@ -24,6 +24,7 @@ from shequ.cases.models import Case, CaseEvent, CaseStatus, EventAction, Level, 
 from shequ.cases.services.common import acting_at
 from shequ.cases.tasks import run_case_clock_task
 from shequ.cases.testing import CaseWorld, build_case_world, photo, report
+from shequ.core import periodic
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -246,7 +247,7 @@ def test_the_loop_logs_a_failed_run_and_keeps_going(db: Any, caplog: Any) -> Non
     out = io.StringIO()
     with (
         mock.patch.object(run_case_clock.services, "run_clock", fake_run_clock),
-        mock.patch.object(run_case_clock.time, "sleep", fake_sleep),
+        mock.patch.object(periodic.time, "sleep", fake_sleep),
     ):
         call_command("run_case_clock", every=60, stdout=out)
     text = out.getvalue()

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from shequ.cases import services
+from shequ.core.periodic import run_every
 
 logger = logging.getLogger("shequ.cases.clock")
 
@@ -60,24 +59,21 @@ class Command(BaseCommand):
             return
         if moment is not None:
             raise CommandError("--at runs the clock once; it cannot be combined with --every.")
-        if every < 1:
-            raise CommandError("--every needs a number of seconds of at least 1.")
-        self.stdout.write(f"Running the case clock every {every} s (Ctrl-C stops it).")
-        try:
-            while True:
-                started = time.monotonic()
-                close_old_connections()  # a connection the database dropped is not reused
-                try:
-                    done = services.run_clock()
-                except Exception:  # one failed run must not stop the clock
-                    logger.exception("The case clock failed; trying again in %s s.", every)
-                else:
-                    if any(done.values()):  # quiet minutes print nothing, so `make demo` stays readable
-                        when = timezone.localtime()
-                        self.stdout.write(f"Case clock at {when:%Y-%m-%d %H:%M}: {describe(done)}")
-                time.sleep(max(0.0, every - (time.monotonic() - started)))
-        except KeyboardInterrupt:
-            self.stdout.write("Case clock stopped.")
+        run_every(
+            every,
+            self._tick,
+            out=self.stdout.write,
+            logger=logger,
+            starting=f"Running the case clock every {every} s (Ctrl-C stops it).",
+            failed="The case clock failed; trying again in %s s.",
+            stopped="Case clock stopped.",
+        )
+
+    def _tick(self) -> None:
+        done = services.run_clock()
+        if any(done.values()):  # quiet minutes print nothing, so `make demo` stays readable
+            when = timezone.localtime()
+            self.stdout.write(f"Case clock at {when:%Y-%m-%d %H:%M}: {describe(done)}")
 
     def _moment(self, value: str) -> dt.datetime:
         try:

@@ -7,13 +7,12 @@ seconds, and one failed run is logged while the next runs as planned.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from shequ.core.periodic import run_every
 from shequ.insight import services
 
 logger = logging.getLogger("shequ.insight.refresh")
@@ -39,21 +38,16 @@ class Command(BaseCommand):
         if every is None:
             self._once(report=verbosity > 0)
             return
-        if every < 1:
-            raise CommandError("--every needs a number of seconds of at least 1.")
-        self.stdout.write(f"Refreshing the figures every {every} s (Ctrl-C stops it).")
-        try:
-            while True:
-                started = time.monotonic()
-                close_old_connections()  # a connection the database dropped is not reused
-                try:
-                    # Quiet at the default verbosity, so `make demo` stays readable.
-                    self._once(report=verbosity > 1)
-                except Exception:  # one failed run must not stop the job
-                    logger.exception("Refreshing the figures failed; trying again in %s s.", every)
-                time.sleep(max(0.0, every - (time.monotonic() - started)))
-        except KeyboardInterrupt:
-            self.stdout.write("Figures job stopped.")
+        run_every(
+            every,
+            # Quiet at the default verbosity, so `make demo` stays readable.
+            lambda: self._once(report=verbosity > 1),
+            out=self.stdout.write,
+            logger=logger,
+            starting=f"Refreshing the figures every {every} s (Ctrl-C stops it).",
+            failed="Refreshing the figures failed; trying again in %s s.",
+            stopped="Figures job stopped.",
+        )
 
     def _once(self, *, report: bool) -> None:
         done = services.refresh_figures()
