@@ -148,26 +148,23 @@ def test_settings_switch_to_rq_with_an_alias() -> None:
         "print(s.TASKS['default']['BACKEND'], 'django_rq' in s.INSTALLED_APPS, s.RQ_QUEUES['default']['URL'], "
         "s.RQ_QUEUES['default']['DEFAULT_TIMEOUT'])"
     )
+
+    def seen(env: dict[str, str]) -> list[str]:
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=django_settings.BASE_DIR,
+        ).stdout.split()
+
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shequ.settings", "SHEQU_TASK_BACKEND": "rq"}
     env["SHEQU_RQ_URL"] = "redis://redis.internal:6379/2"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=django_settings.BASE_DIR,
-    ).stdout.split()
+    out = seen(env)
     assert out == ["django_tasks_rq.RQBackend", "True", "redis://redis.internal:6379/2", "10800"]
     env.pop("SHEQU_TASK_BACKEND")
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=django_settings.BASE_DIR,
-    ).stdout.split()
+    out = seen(env)
     assert out[:2] == ["django_tasks_db.DatabaseBackend", "False"]  # the database queue stays the default
 
 
