@@ -51,7 +51,7 @@ def holding(text: str) -> QuerySet[ResidentNameGram, Any]:
     longer text, its last two), as a subquery of resident ids (a superset of the matches: the
     caller checks the name)."""
     folded = fold(text)
-    ids = ResidentNameGram.objects.filter(gram=folded[:2]).values("resident_id")
+    ids = ResidentNameGram.objects.filter(gram=probe(text)).values("resident_id")
     if len(folded) > 2:
         # Both ends, read off the index alone: 王明 is 1,500 people in a city, 王明 and 明磊 a few,
         # so a handful of residents are read to check the name instead of 1,500.
