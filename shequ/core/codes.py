@@ -1,20 +1,99 @@
-"""Reads of the national code tables, cached per process (they change once a year)."""
+"""Reads of the national code tables, cached per process (they change once a year).
+
+A typed value matches a code in one way only: after NFKC normalisation and with every space
+removed, it equals the code, the code's official name, or an alias declared for that table in
+data/aliases.csv. Nothing is matched by prefix or by guess: `女婿` is not `女`, `土` is not `土家族`.
+An unknown or ambiguous value raises `UnknownCode`, whose message names the closest valid values.
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Set
+import difflib
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Set
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
 
 from .models import Code, CodeTable
 
 DATA_DIR = Path(__file__).parent / "data"
 
+# How many close values an error names.
+SUGGESTIONS = 3
+
+
+def _data_lines(path: Path) -> Iterable[str]:
+    """A data file's lines without its `#` comment lines (where a file says where it comes from)."""
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                yield line
+
 
 def load_file_rows(table: str) -> list[tuple[str, str]]:
-    with (DATA_DIR / f"{table}.csv").open(encoding="utf-8") as fh:
-        return [(row["code"], row["name"]) for row in csv.DictReader(fh)]
+    """The table's current codes and names, as the data file has them."""
+    return [(row["code"], row["name"]) for row in csv.DictReader(_data_lines(DATA_DIR / f"{table}.csv"))]
+
+
+def load_retired_rows(table: str) -> list[tuple[str, str]]:
+    """Codes the table no longer lists but that old records still carry (data/<table>_retired.csv)."""
+    path = DATA_DIR / f"{table}_retired.csv"
+    if not path.exists():
+        return []
+    return [(row["code"], row["name"]) for row in csv.DictReader(_data_lines(path))]
+
+
+@cache
+def editions() -> dict[str, dict[str, str]]:
+    """Which standard and edition each table's data file follows (data/tables.csv)."""
+    with (DATA_DIR / "tables.csv").open(encoding="utf-8") as fh:
+        return {row["table"]: row for row in csv.DictReader(fh)}
+
+
+def load_alias_rows() -> list[tuple[str, str, str]]:
+    """(table, alias, code): the short forms spreadsheets use (中共党员, 本科, 儿子, 维族)."""
+    return [
+        (row["table"], row["alias"], row["code"])
+        for row in csv.DictReader(_data_lines(DATA_DIR / "aliases.csv"))
+    ]
+
+
+def sync_tables(code_model: Any, tables: Iterable[str] | None = None) -> None:
+    """Make the stored tables what the data files say (for migrations: pass the historical model).
+
+    Codes in the file are added or renamed and marked in use with the file's edition; codes the
+    file no longer lists stay (records still carry them) but are marked not in use, as are the
+    retired codes listed beside a table. Running it twice changes nothing the second time."""
+    for table in tables if tables is not None else editions():
+        edition = editions()[table]["edition"]
+        current = dict(load_file_rows(table))
+        retired = dict(load_retired_rows(table))
+        stored = {row.code: row for row in code_model.objects.filter(table=table)}
+        new, changed = [], []
+        for code, name in current.items():
+            row = stored.get(code)
+            if row is None:
+                new.append(code_model(table=table, code=code, name=name, edition=edition, active=True))
+            elif (row.name, row.edition, row.active) != (name, edition, True):
+                row.name, row.edition, row.active = name, edition, True
+                changed.append(row)
+        for code, name in retired.items():
+            if code in current:
+                continue
+            if code not in stored:
+                new.append(code_model(table=table, code=code, name=name, edition="", active=False))
+        for code, row in stored.items():
+            if code not in current and row.active:
+                row.active = False
+                changed.append(row)
+        code_model.objects.bulk_create(new, batch_size=1000)
+        code_model.objects.bulk_update(changed, ["name", "edition", "active"], batch_size=1000)
 
 
 @cache
@@ -23,16 +102,21 @@ def _table(table: str) -> dict[str, str]:
 
 
 @cache
-def _aliases() -> dict[tuple[str, str], str]:
-    """Short names spreadsheets use for a code (中共党员, 本科), from data/aliases.csv."""
-    with (DATA_DIR / "aliases.csv").open(encoding="utf-8") as fh:
-        return {(row["table"], row["alias"]): row["code"] for row in csv.DictReader(fh)}
+def _aliases() -> dict[str, list[tuple[str, str]]]:
+    by_table: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for table, alias, code in load_alias_rows():
+        by_table[table].append((alias, code))
+    return by_table
 
 
 def clear_cache() -> None:
     _table.cache_clear()
+    _aliases.cache_clear()
+    _index.cache_clear()
     _lookup.cache_clear()
+    _close.cache_clear()
     _regions.cache_clear()
+    editions.cache_clear()
 
 
 def choices(table: CodeTable | str) -> list[tuple[str, str]]:
@@ -43,38 +127,108 @@ def label(table: CodeTable | str, code: str) -> str:
     return _table(str(table)).get(code, code) if code else ""
 
 
-def lookup(table: CodeTable | str, text: str) -> str | None:
-    """Find a code by its code or its name, as spreadsheets carry either (01 or 汉族 or 汉)."""
-    text = (text or "").strip()
-    if not text:
+def normalize(text: str) -> str:
+    """What a typed value is compared as: NFKC (full-width ０１ and Ｘ become 01 and X), no spaces."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+class UnknownCode(ValueError):
+    """A value that is no code, name or alias of the table, or that names more than one code."""
+
+    def __init__(self, table: str, text: str, candidates: list[tuple[str, str]], *, ambiguous: bool) -> None:
+        self.table, self.text, self.candidates, self.ambiguous = table, text, candidates, ambiguous
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        listed = "、".join(f"{code} {name}" for code, name in self.candidates)
+        if self.ambiguous:
+            return _("“%(value)s” could mean %(choices)s: enter the code or the full name.") % {
+                "value": self.text,
+                "choices": listed,
+            }
+        if not listed:
+            return _("Unknown value “%(value)s”.") % {"value": self.text}
+        return _("Unknown value “%(value)s”. Closest valid values: %(choices)s.") % {
+            "value": self.text,
+            "choices": listed,
+        }
+
+
+@dataclass(frozen=True)
+class _Index:
+    keys: dict[str, frozenset[str]]  # normalised code, name or alias -> the codes it names
+    words: tuple[tuple[str, str], ...]  # (normalised name or alias, code), to suggest from
+
+
+@cache
+def _index(table: str) -> _Index:
+    rows = _table(table)
+    keys: dict[str, set[str]] = defaultdict(set)
+    words: list[tuple[str, str]] = []
+    for code, name in rows.items():
+        keys[normalize(code)].add(code)
+        keys[normalize(name)].add(code)
+        words.append((normalize(name), code))
+    for alias, code in _aliases().get(table, ()):
+        if code in rows:  # an alias of a retired code names nothing
+            keys[normalize(alias)].add(code)
+            words.append((normalize(alias), code))
+    return _Index({k: frozenset(v) for k, v in keys.items()}, tuple(words))
+
+
+def resolve(table: CodeTable | str, text: str) -> str | None:
+    """The code `text` names in `table`, None for an empty value; `UnknownCode` otherwise."""
+    key = normalize(text)
+    if not key:
         return None
-    return _lookup(str(table), text)
+    found = _lookup(str(table), key)
+    if len(found) == 1:
+        return found[0]
+    rows = _table(str(table))
+    if found:
+        raise UnknownCode(str(table), text.strip(), [(c, rows[c]) for c in found], ambiguous=True)
+    raise UnknownCode(
+        str(table), text.strip(), [(c, rows[c]) for c in _close(str(table), key)], ambiguous=False
+    )
+
+
+def lookup(table: CodeTable | str, text: str) -> str | None:
+    """The code `text` names, or None when it names none or more than one."""
+    key = normalize(text)
+    found = _lookup(str(table), key) if key else ()
+    return found[0] if len(found) == 1 else None
 
 
 # An import asks the same few values (汉族, 群众, 户主) once per row: remembered per table and text.
 @lru_cache(maxsize=8192)
-def _lookup(table: str, text: str) -> str | None:
-    rows = _table(str(table))
-    if text in rows:
-        return text
-    if text.isdigit() and text.zfill(2) in rows:
-        return text.zfill(2)
-    for code, name in rows.items():
-        if name == text:
-            return code
-    alias = _aliases().get((str(table), text))
-    if alias in rows:
-        return alias
-    for code, name in rows.items():
-        if name.startswith(text) or text.startswith(name):
-            return code
-    return None
+def _lookup(table: str, key: str) -> tuple[str, ...]:
+    keys = _index(table).keys
+    found = keys.get(key)
+    if found is None and key.isdigit() and len(key) < 2:
+        found = keys.get(key.zfill(2))  # Excel drops the leading zero of 01
+    return tuple(sorted(found or ()))
+
+
+@lru_cache(maxsize=1024)
+def _close(table: str, key: str) -> tuple[str, ...]:
+    """Up to SUGGESTIONS codes whose names or aliases read most like `key`."""
+    scored: dict[str, float] = {}
+    matcher = difflib.SequenceMatcher(b=key, autojunk=False)
+    for word, code in _index(table).words:
+        matcher.set_seq1(word)
+        score = matcher.ratio()
+        if score > scored.get(code, 0.0):
+            scored[code] = score
+    ranked = sorted((item for item in scored.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
+    return tuple(code for code, _score in ranked[:SUGGESTIONS])
 
 
 def known_regions() -> Set[str]:
+    """Every division code an ID number may carry: current ones and those since retired."""
     return _regions()
 
 
 @cache
 def _regions() -> frozenset[str]:
-    return frozenset(_table(CodeTable.DIVISION))
+    return frozenset(Code.objects.filter(table=CodeTable.DIVISION).values_list("code", flat=True))

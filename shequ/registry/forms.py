@@ -81,6 +81,25 @@ def _code_choices(table: CodeTable) -> list[tuple[str, str]]:
     return [("", "—"), *codes.choices(table)]
 
 
+class CodeChoiceField(forms.ChoiceField):
+    """A national code picked from its table, or typed as its code, official name or a declared
+    short form (儿子, 中共党员): matched as the import matches it, never by prefix."""
+
+    def __init__(self, table: CodeTable, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.table = table
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        try:
+            return codes.resolve(self.table, text) or ""
+        except codes.UnknownCode as exc:
+            raise forms.ValidationError(exc.message, code="invalid_choice") from exc
+
+    def validate(self, value: Any) -> None:
+        forms.Field.validate(self, value)  # to_python has already checked it against the table
+
+
 class ResidentEditForm(forms.Form):
     """The resident's own fields. ID and phone numbers are never pre-filled: typing a new one
     replaces it, leaving the box empty keeps the stored number."""
@@ -92,11 +111,13 @@ class ResidentEditForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    ethnicity = forms.ChoiceField(label=_("Ethnicity"), required=False)
-    political_status = forms.ChoiceField(label=_("Political status"), required=False)
-    education = forms.ChoiceField(label=_("Education"), required=False)
-    marital_status = forms.ChoiceField(label=_("Marital status"), required=False)
-    relation_to_head = forms.ChoiceField(label=_("Relation to head"), required=False)
+    ethnicity = CodeChoiceField(CodeTable.ETHNICITY, label=_("Ethnicity"), required=False)
+    political_status = CodeChoiceField(
+        CodeTable.POLITICAL_STATUS, label=_("Political status"), required=False
+    )
+    education = CodeChoiceField(CodeTable.EDUCATION, label=_("Education"), required=False)
+    marital_status = CodeChoiceField(CodeTable.MARITAL_STATUS, label=_("Marital status"), required=False)
+    relation_to_head = CodeChoiceField(CodeTable.RELATIONSHIP, label=_("Relation to head"), required=False)
     residence_type = forms.ChoiceField(label=_("Residence type"), choices=ResidenceType.choices)
     new_phone = forms.CharField(
         label=_("New phone number"),

@@ -45,25 +45,38 @@ _EVERY_FIELD = frozenset(
 _GENDER_WORDS = {"男": "1", "女": "2", "1": "1", "2": "2", "m": "1", "f": "2", "male": "1", "female": "2"}
 
 
+# Short forms of the choices' labels that spreadsheets use; matched whole, never by prefix.
+_CHOICE_ALIASES: dict[str, str] = {
+    "身份证": "resident_id",
+    "户籍": "registered",
+    "流动": "floating",
+    "外来人口": "floating",
+    "人户分离": "away",
+    "境外": "foreign",
+}
+
+
 def choice_lookup(choices: Any, text: str) -> str | None:
     """Accept a choice's value or its label in either language (户籍人口 / registered)."""
-    text = (text or "").strip()
-    if not text:
+    key = codes.normalize(text)
+    if not key:
         return None
     # A label's text depends on the active language; an import asks the same few texts per row.
-    return _choice_lookup(choices, text, translation.get_language())
+    return _choice_lookup(choices, key, translation.get_language())
 
 
 @lru_cache(maxsize=4096)
 def _choice_lookup(choices: Any, text: str, language: str | None) -> str | None:
+    text = codes.normalize(text)
     for value, label in choices.choices:
-        if text in (value, str(label)):
+        if text in (value, codes.normalize(str(label))):
             return value
     with translation.override("zh-hans"):
         for value, label in choices.choices:
-            if text == str(label) or str(label).startswith(text):
+            if text == codes.normalize(str(label)):
                 return value
-    return None
+    value = _CHOICE_ALIASES.get(text)
+    return value if value in choices.values else None
 
 
 @dataclass
@@ -180,11 +193,10 @@ def clean_resident(raw: dict[str, Any], *, partial: bool = False, today: dt.date
         if not text:
             out.data[name] = ""
             continue
-        code = codes.lookup(table, text)
-        if code is None:
-            out.error(name, _("Unknown value “%(value)s”.") % {"value": text})
-        else:
-            out.data[name] = code
+        try:
+            out.data[name] = codes.resolve(table, text) or ""
+        except codes.UnknownCode as exc:
+            out.error(name, exc.message)
 
     if "residence_type" in present:
         text = _text(raw, "residence_type")
