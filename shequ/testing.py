@@ -92,7 +92,9 @@ def ensure_reference_data() -> None:
         importlib.import_module("shequ.cases.migrations.0002_default_categories").load(apps, None)
     if TagType.objects.exists():
         return
-    importlib.import_module("shequ.core.migrations.0001_initial").load_codes(apps, None)
+    importlib.import_module("shequ.core.migrations.0004_code_tables_from_standards").sync_code_tables(
+        apps, None
+    )
     importlib.import_module("shequ.registry.migrations.0002_tag_types").load(apps, None)
     codes.clear_cache()
 

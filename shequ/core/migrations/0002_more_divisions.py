@@ -2,12 +2,8 @@ from django.db import migrations
 
 
 def load_divisions(apps, schema_editor):
-    """Counties that residents of the demo county come from; upserts, so it can run again."""
-    from shequ.core.codes import load_file_rows
-
-    Code = apps.get_model("core", "Code")
-    for code, name in load_file_rows("division"):
-        Code.objects.update_or_create(table="division", code=code, defaults={"name": name, "edition": "2024"})
+    """Once the 99 counties the demo's residents came from; 0004 now loads the full table (and
+    0001 already loads whatever data/division.csv holds), so this has nothing left to add."""
 
 
 class Migration(migrations.Migration):
