@@ -46,7 +46,7 @@ def test_every_table_has_rows(table: CodeTable) -> None:
         (CodeTable.SEX, "女", "2"),
     ],
 )
-def test_lookup_by_code_name_short_name_or_prefix(table: CodeTable, text: str, code: str) -> None:
+def test_lookup_by_code_name_or_short_name(table: CodeTable, text: str, code: str) -> None:
     assert codes.lookup(table, text) == code
 
 

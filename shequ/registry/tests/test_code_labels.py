@@ -21,6 +21,7 @@ from shequ.core.idnumber import make as make_id
 from shequ.registry import pii
 from shequ.registry.imports import run_import
 from shequ.registry.models import Household, Resident
+from shequ.registry.validation import clean_resident
 from shequ.testing import County, make_user
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +206,23 @@ def test_the_resident_form_refuses_an_unknown_label_naming_close_values(
     assert "errorlist" in page and "28 女婿" in page
     r.refresh_from_db()
     assert r.relation_to_head != "30"
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("户籍人口", "registered"),
+        ("流动人口", "floating"),
+        ("registered", "registered"),
+        ("户籍", "registered"),  # a declared short form
+        ("户籍人", None),  # a prefix of 户籍人口 is not taken for it
+        ("流动人口口", None),
+    ],
+)
+def test_choice_labels_match_whole_never_by_prefix(db: Any, typed: str, found: str | None) -> None:
+    with translation.override("zh-hans"):
+        cleaned = clean_resident({"residence_type": typed}, partial=True)
+    if found is None:
+        assert "residence_type" in cleaned.errors
+    else:
+        assert cleaned.data["residence_type"] == found and not cleaned.errors
