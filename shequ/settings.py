@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "shequ.core",
     "shequ.accounts",
     "shequ.audit",
+    "shequ.workdays",  # the calendar's page and services: above accounts and audit
     "shequ.registry",
     "shequ.cases",
     "shequ.insight",  # reads every app above; after them
