@@ -10,3 +10,6 @@ class WorkdaysConfig(AppConfig):
     name = "shequ.workdays"
     label = "workdays"
     verbose_name = _("Working calendar")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the calendar's system check)
