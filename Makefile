@@ -41,6 +41,7 @@ lint: install
 	$(VENV)/bin/ruff format --check shequ scripts bench
 	$(VENV)/bin/ruff check shequ scripts bench
 	$(VENV)/bin/mypy shequ
+	$(VENV)/bin/lint-imports
 
 check: install
 	$(PY) manage.py makemigrations --check --dry-run -v0
