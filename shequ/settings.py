@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "shequ.core",
     "shequ.accounts",
     "shequ.audit",
+    "shequ.workdays",  # the calendar's page and services: above accounts and audit
     "shequ.registry",
     "shequ.cases",
     "shequ.insight",  # reads every app above; after them
@@ -231,6 +232,10 @@ SHEQU_GRID_MAX_OVERLAP_RATIO = env.float("SHEQU_GRID_MAX_OVERLAP_RATIO", default
 SHEQU_MAP_TILE_URL = env.str("SHEQU_MAP_TILE_URL", default="")
 # Working periods of a working day, for SLA clocks (docs/calendar.md); holidays are rows.
 SHEQU_WORKING_HOURS = env.str("SHEQU_WORKING_HOURS", default="08:30-12:00,13:30-18:00")
+# From this day of the year, the admin's dashboard and `manage.py check` warn while next year's
+# public holidays are not in the calendar (the State Council publishes them in the autumn).
+SHEQU_CALENDAR_WARN_MONTH = env.int("SHEQU_CALENDAR_WARN_MONTH", default=11)
+SHEQU_CALENDAR_WARN_DAY = env.int("SHEQU_CALENDAR_WARN_DAY", default=1)
 
 # Cases (docs/cases.md). Per-category limits are rows; these are the rules around them.
 SHEQU_CASE_WARN_RATIO = env.float("SHEQU_CASE_WARN_RATIO", default=0.8)  # yellow light from here

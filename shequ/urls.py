@@ -20,7 +20,9 @@ urlpatterns = [
     path("insight/", include("shequ.insight.urls")),
     path("audit/", include("shequ.audit.urls")),
     path("cases/", include("shequ.cases.urls")),
-    path("core/", include("shequ.core.urls")),
+    path("calendar/", include("shequ.workdays.urls")),
+    # The calendar page was at /core/calendar/ before it left core: old links and bookmarks.
+    path("core/calendar/", RedirectView.as_view(pattern_name="workdays:calendar", query_string=True)),
     path("portal/", include("shequ.cases.portal_urls")),
     path("open311/v2/", include("shequ.cases.open311_urls")),
     path("api/v1/", include("shequ.api_urls")),

@@ -73,7 +73,7 @@ MENU: list[tuple[Any, list[MenuItem]]] = [
         [
             MenuItem(_("Users"), "accounts:users", "⚇", Perm.MANAGE_USERS),
             MenuItem(_("Audit log"), "audit:events", "☰", Perm.VIEW_AUDIT),
-            MenuItem(_("Working calendar"), "core:calendar", "▣", Perm.VIEW_CASES),
+            MenuItem(_("Working calendar"), "workdays:calendar", "▣", Perm.VIEW_CASES),
         ],
     ),
 ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.core.errors import RuleError
-from shequ.registry.views.common import add_rule_errors, paginate, safe_next
+from shequ.core.pages import add_rule_errors, paginate, safe_next
 
 from . import services
 from .decorators import perm_required

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
-from shequ.registry.views.common import is_htmx, paginate
+from shequ.core.pages import is_htmx, paginate
 
 from .selectors import events_visible_to
 

@@ -17,9 +17,10 @@ from rest_framework import serializers
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere
+from shequ.core.serializers import ChoiceLabelField
 from shequ.registry import selectors as registry
 from shequ.registry.models import Area, AreaLevel, Building, Grid
-from shequ.registry.serializers import ChoiceLabelField, PlaceRefSerializer
+from shequ.registry.serializers import PlaceRefSerializer
 
 from . import clock, selectors
 from .models import (

@@ -1,11 +1,6 @@
-from typing import Any
-
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
 
-from . import services
-from .models import CalendarDay, Code
+from .models import Code
 
 
 @admin.register(Code)
@@ -13,27 +8,3 @@ class CodeAdmin(admin.ModelAdmin):
     list_display = ["table", "code", "name", "edition", "active"]
     list_filter = ["table", "active"]
     search_fields = ["code", "name"]
-
-
-@admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
-    """Writes go through the services, so the admin is audited and reloads the calendar too;
-    the page at /core/calendar/ is where county admins normally edit it."""
-
-    list_display = ["date", "kind", "name", "updated_at"]
-    list_filter = ["kind"]
-    search_fields = ["name"]
-    date_hierarchy = "date"
-
-    def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
-        if change and "date" in form.changed_data:
-            services.clear_calendar_day(date=form.initial["date"], by=request.user)
-        saved = services.set_calendar_day(date=obj.date, kind=obj.kind, name=obj.name, by=request.user)
-        obj.pk = saved.pk
-
-    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
-        services.clear_calendar_day(date=obj.date, by=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarDay]) -> None:
-        for day in queryset:
-            services.clear_calendar_day(date=day.date, by=request.user)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.registry.models import ResidenceType
+from shequ.workdays.selectors import calendar_warning_for
 
 from . import counting, selectors, services
 
@@ -75,6 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "f": figures,
         "as_of": timezone.localtime(figures.as_of) if figures.as_of else None,
         "can_refresh": figures.as_of is not None and selectors.can_refresh(request.user),
+        "calendar_runs_out": calendar_warning_for(request.user, timezone.localdate()),
     }
     if figures.can_residents:
         ctx["pyramid"] = _pyramid(figures.age_bands)

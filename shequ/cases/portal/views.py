@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.core.errors import RuleError
+from shequ.core.pages import add_rule_errors
 from shequ.core.parsing import normalize_phone
-from shequ.registry.views.common import add_rule_errors
 
 from .. import selectors as case_selectors
 from .. import services

@@ -12,7 +12,7 @@ from shequ.cases import services
 from shequ.cases.models import CaseStatus, Light, Stage
 from shequ.cases.services.common import acting_at
 from shequ.cases.testing import CaseWorld, advance, build_case_world, report
-from shequ.core.services import set_calendar_day
+from shequ.workdays.services import set_calendar_day
 
 SH = ZoneInfo("Asia/Shanghai")
 

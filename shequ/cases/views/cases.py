@@ -30,8 +30,8 @@ from django.views.decorators.http import require_POST
 from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import has_perm_anywhere, roles_of
 from shequ.core.errors import RuleError
+from shequ.core.pages import add_rule_errors, is_htmx, paginate
 from shequ.registry import selectors as registry
-from shequ.registry.views.common import add_rule_errors, is_htmx, paginate
 
 from .. import clock, exports, forms, selectors, services
 from ..models import (

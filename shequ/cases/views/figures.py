@@ -25,7 +25,7 @@ from shequ.accounts.scope import scope_for
 from shequ.audit.services import record_event
 from shequ.core.errors import RuleError
 from shequ.core.excel import xlsx_response
-from shequ.registry.views.common import paginate, safe_next
+from shequ.core.pages import paginate, safe_next
 
 from .. import selectors, services
 from ..forms_setup import FIGURES_BY, PERIODS, FiguresFilterForm

@@ -20,7 +20,7 @@ from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere
 from shequ.core.errors import RuleError
-from shequ.registry.views.common import add_rule_errors
+from shequ.core.pages import add_rule_errors
 
 from .. import selectors, services
 from ..forms_setup import (

@@ -13,11 +13,11 @@ from django.urls import reverse
 
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
+from shequ.core.pages import is_htmx, paginate
 
 from .. import geojson, selectors
 from ..forms import USE_CSS, BuildingFilterForm, OrganizationFilterForm
 from ..models import AreaLevel, Building, DwellingUse, ResidentStatus
-from .common import is_htmx, paginate
 from .residents import _export
 
 ACTIVE = Q(residents__status=ResidentStatus.ACTIVE)

@@ -22,6 +22,7 @@ from shequ.accounts.roles import Perm
 from shequ.core import codes
 from shequ.core.errors import RuleError
 from shequ.core.models import CodeTable
+from shequ.core.pages import add_rule_errors, is_htmx, paginate
 
 from .. import selectors, services
 from ..forms import (
@@ -33,7 +34,6 @@ from ..forms import (
     TagAddForm,
 )
 from ..models import Household, Resident, ResidentStatus
-from .common import add_rule_errors, is_htmx, paginate
 
 # --- residents list -----------------------------------------------------------------------------
 

@@ -21,12 +21,13 @@ from django.views.decorators.http import require_POST
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere
+from shequ.core.calendar import WorkCalendar, format_periods, get_calendar
+from shequ.core.errors import RuleError
+from shequ.core.models import CalendarDay, DayKind
+from shequ.core.pages import is_htmx
 
 from . import services
-from .calendar import WorkCalendar, format_periods, get_calendar
-from .errors import RuleError
 from .forms import CalendarDayForm, CalendarDayRemoveForm
-from .models import CalendarDay, DayKind
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 # Column heads of a month grid, Monday first (一 二 三 四 五 六 日 in Chinese).
@@ -39,10 +40,6 @@ WEEKDAY_INITIALS = [
     pgettext_lazy("weekday initial", "Sa"),
     pgettext_lazy("weekday initial", "Su"),
 ]
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _year(request: HttpRequest, today: dt.date) -> int:
@@ -118,7 +115,7 @@ def _context(request: HttpRequest, year: int, form: CalendarDayForm) -> dict[str
 
 
 def _back_to(year: int) -> HttpResponse:
-    return redirect(f"{reverse('core:calendar')}?year={year}")
+    return redirect(f"{reverse('workdays:calendar')}?year={year}")
 
 
 @perm_required(Perm.VIEW_CASES)
@@ -150,7 +147,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         chosen = getattr(form, "cleaned_data", {}).get("date")
         if chosen is not None and FIRST_YEAR <= chosen.year <= LAST_YEAR:
             year = chosen.year  # show the year the user was working on
-    template = "core/_calendar_year.html" if _is_htmx(request) else "core/calendar.html"
+    template = "workdays/_calendar_year.html" if is_htmx(request) else "workdays/calendar.html"
     return render(request, template, _context(request, year, form), status=status)
 
 

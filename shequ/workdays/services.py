@@ -1,8 +1,8 @@
-"""Writes to the shared kernel: the working calendar's exceptions (节假日 and 调休上班 days).
+"""The working calendar's exceptions (节假日 and 调休上班 days): the writes.
 
-Editing the calendar is configuration (Perm.CONFIGURE, county-wide), so these services sit on
-top of `accounts` and `audit` even though they live in `core`; the calendar arithmetic itself
-(`core.calendar`) imports neither.
+Editing the calendar is configuration (Perm.CONFIGURE, county-wide) and is audited, so these
+services sit above `accounts` and `audit`; the rows and the arithmetic (`core.models`,
+`core.calendar`) stay in `core`, which every app reads.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere
 from shequ.audit.services import record_event
-
-from .calendar import invalidate_calendar
-from .errors import RuleError
-from .models import CalendarDay, calendar_day_problem
+from shequ.core.calendar import invalidate_calendar
+from shequ.core.errors import RuleError
+from shequ.core.models import CalendarDay, calendar_day_problem
 
 NAME_MAX_LENGTH = CalendarDay._meta.get_field("name").max_length or 64
 

@@ -1,10 +1,10 @@
-"""Small helpers shared by the registry, user and audit pages."""
+"""What every server-rendered list and form page shares: paging, HTMX detection, placing a
+RuleError on a form, and a safe `next` redirect. Lives in core so that any app may use it."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -40,10 +40,6 @@ def paginate(request: HttpRequest, qs: Any, *, default: int = 20, by_ids: bool =
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
         "ellipsis": Paginator.ELLIPSIS,
     }
-
-
-def rule_error_message(request: HttpRequest, exc: RuleError) -> None:
-    messages.error(request, str(exc.message))
 
 
 def add_rule_errors(form: Any, exc: RuleError, aliases: dict[str, str] | None = None) -> None:

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .models import CalendarDay, DayKind
+from shequ.core.models import CalendarDay, DayKind
 
 _DATE_ERRORS = {"invalid": _("Enter a date like 2027-02-05."), "required": _("Enter a date.")}
 
