@@ -514,6 +514,10 @@ class OrgKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# An organisation's contact phone is keyed apart from residents' phones: nothing matches across.
+ORGANIZATION_PHONE = "organization_phone"
+
+
 class Organization(TimeStamped):
     """A unit in the area (实有单位)."""
 
@@ -522,7 +526,9 @@ class Organization(TimeStamped):
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=64, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    contact_phone_cipher, contact_phone_digest, contact_phone_masked = sealed.fields(
+        _("contact phone"), SealKind.PHONE, purpose=ORGANIZATION_PHONE, masked_length=32
+    )
     address = models.CharField(_("address"), max_length=200, blank=True)
     community = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("community")
