@@ -19,6 +19,7 @@ from .selectors import events_visible_to
 # Actions as people read them; unknown actions show their code.
 ACTION_LABELS = {
     "resident:reveal": _("Revealed ID/phone number"),
+    "organization:reveal": _("Revealed an organisation's contact phone"),
     "resident:export": _("Exported residents"),
     "household:export": _("Exported households"),
     "building:export": _("Exported buildings"),

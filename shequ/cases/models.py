@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from shequ.core import sealed
 from shequ.core.models import TimeStamped
+from shequ.core.sealed import SealKind
 from shequ.registry.models import PATH_INDEX_OPS
 
 
@@ -270,9 +272,10 @@ class Case(TimeStamped):
         verbose_name=_("reported by (user)"),
     )
     reporter_name = models.CharField(_("reporter"), max_length=64, blank=True)
-    reporter_phone_cipher = models.TextField(_("reporter phone (encrypted)"), blank=True)
-    reporter_phone_digest = models.CharField(_("reporter phone (digest)"), max_length=64, blank=True)
-    reporter_phone_masked = models.CharField(_("reporter phone"), max_length=20, blank=True)
+    # Its own digest purpose: a reporter's phone is not matched against the registry's numbers.
+    reporter_phone_cipher, reporter_phone_digest, reporter_phone_masked = sealed.fields(
+        _("reporter phone"), SealKind.PHONE, purpose="case_phone"
+    )
     open311_client = models.ForeignKey(
         Open311Client,
         null=True,

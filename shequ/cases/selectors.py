@@ -20,7 +20,7 @@ from shapely.geometry import Point
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import Scope, scope_for
-from shequ.core import crypto
+from shequ.core import sealed
 from shequ.core.parsing import normalize_phone
 from shequ.registry.geo import to_shape
 from shequ.registry.models import Building, Grid
@@ -39,11 +39,9 @@ from .models import (
 )
 from .rules import LEVEL_DEPTH, unit_ids_of
 
-PHONE_PURPOSE = "case_phone"
-
 
 def phone_digest(phone: str) -> str:
-    return crypto.digest(normalize_phone(phone), purpose=PHONE_PURPOSE)
+    return sealed.digest_for(Case, "reporter_phone", phone)
 
 
 def _base() -> QuerySet[Case]:

@@ -3,8 +3,8 @@
 Encrypted columns are found from the models, not listed: every concrete field named `*_cipher`
 in any installed app, history tables included (an old version of a resident is as personal as the
 current one). The digest beside a cipher (`*_digest`) only changes when the hash key changes
-(`--rehash`); its purpose string and normalisation belong to the app that writes it, so they are
-declared below, and a cipher/digest pair without a declaration makes `--rehash` refuse to start.
+(`--rehash`); its purpose and normalisation are those the model declares with `sealed.fields`
+(core/sealed.py), and a cipher/digest pair not declared that way makes `--rehash` refuse to start.
 
 Every batch is read with its rows locked and written in its own transaction, and a value already
 sealed under the newest key is skipped, so the command can be stopped and run again at any time.
@@ -12,24 +12,38 @@ sealed under the newest key is skipped, so the command can be stopped and run ag
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
 from django.db import models, transaction
 
-from . import crypto
-from .parsing import normalize_phone
+from . import crypto, sealed
 
-# How each app computes the digest beside an encrypted column: (purpose, normaliser of the
-# plaintext). Keep in step with registry/pii.py and cases/selectors.py; the test
-# `test_every_encrypted_column_with_a_digest_has_a_declared_purpose` fails when one is missing.
-DIGEST_PURPOSES: dict[str, tuple[str, Callable[[str], str] | None]] = {
-    "registry.Resident.id_number": ("id_number", None),
-    "registry.Resident.phone": ("phone", None),
-    "cases.Case.reporter_phone": ("case_phone", normalize_phone),
-}
+
+class _DeclaredPurposes(Mapping[str, tuple[str, Callable[[object], str]]]):
+    """`"app.Model.name"` → (digest purpose, normaliser) for every sealed field the models declare
+    (core/sealed.py), read from the models when asked so a new app's fields need no entry here."""
+
+    def _table(self) -> dict[str, tuple[str, Callable[[object], str]]]:
+        return {
+            f"{model._meta.label}.{name}": (spec.purpose, spec.kind.normalise)
+            for model in apps.get_models()
+            for name, spec in sealed.declared(model).items()
+        }
+
+    def __getitem__(self, key: str) -> tuple[str, Callable[[object], str]]:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+DIGEST_PURPOSES = _DeclaredPurposes()
 
 
 @dataclass(frozen=True)
@@ -144,7 +158,8 @@ def _rotate_batch(
     dry_run: bool,
     old_hash_key: str | None,
 ) -> None:
-    purpose, normalise = DIGEST_PURPOSES.get(column.purpose_key, ("", None))
+    purposes = DIGEST_PURPOSES._table()
+    purpose, normalise = purposes.get(column.purpose_key, ("", None))
     changed: list[models.Model] = []
     fields: set[str] = set()
     for row in batch:

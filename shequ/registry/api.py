@@ -158,6 +158,29 @@ class OrganizationViewSet(ReadOnlyScopedViewSet):
     selector = staticmethod(selectors.organizations_visible_to)
     serializer_class = s.OrganizationSerializer
     filterset_class = filters.OrganizationFilter
+    action_serializers = {"reveal": s.RevealRequestSerializer}
+    action_perms = {"reveal": Perm.REVEAL_PII}
+
+    @extend_schema(
+        summary="Show the full contact phone",
+        description="Needs reveal_pii where the organisation is and a reason; every reveal is audited.",
+        request=s.RevealRequestSerializer,
+        responses=s.ContactRevealResponseSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        organization = self.get_object()
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        phone = services.reveal_contact_phone(
+            organization,
+            by=request.user,
+            reason=data.validated_data["reason"],
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        response = Response({"contact_phone": phone, "expires_in": settings.SHEQU_REVEAL_SECONDS})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class TagTypeViewSet(ReadOnlyScopedViewSet):

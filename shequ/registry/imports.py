@@ -35,7 +35,7 @@ from simple_history.utils import bulk_update_with_history
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import Scope, scope_for
 from shequ.audit.services import record_event
-from shequ.core import codes
+from shequ.core import codes, sealed
 from shequ.core.errors import RuleError
 from shequ.core.excel import UnreadableFile, read_rows, template_workbook, write_xlsx
 from shequ.core.models import CodeTable
@@ -1034,10 +1034,8 @@ def _fallback_key(row: _Row) -> str:
 def _model_fields(changed: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for name in changed:
-        if name == "id_number":
-            out |= {"id_number_cipher", "id_number_digest", "id_number_masked"}
-        elif name == "phone":
-            out |= {"phone_cipher", "phone_digest", "phone_masked"}
+        if name in ("id_number", "phone"):
+            out |= set(sealed.field_names(name))
         elif name == "name":
             out |= {"name", "name_pinyin", "name_initials"}
         elif name not in ("tags", "head"):

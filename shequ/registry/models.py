@@ -15,7 +15,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from shequ.core import sealed
 from shequ.core.models import TimeStamped
+from shequ.core.sealed import SealKind
 
 PATH_INDEX_OPS = ["varchar_pattern_ops"]  # lets PostgreSQL use the index for LIKE 'prefix%'
 
@@ -340,18 +342,16 @@ class Resident(TimeStamped):
     id_type = models.CharField(
         _("document type"), max_length=16, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
-    id_number_cipher = models.TextField(_("ID number (encrypted)"), blank=True)
-    id_number_digest = models.CharField(_("ID number (digest)"), max_length=64, blank=True)
-    id_number_masked = models.CharField(_("ID number"), max_length=32, blank=True)
+    id_number_cipher, id_number_digest, id_number_masked = sealed.fields(
+        _("ID number"), SealKind.ID_NUMBER, masked_length=32
+    )
     gender = models.CharField(_("sex"), max_length=1, blank=True)  # GB/T 2261.1 code
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     ethnicity = models.CharField(_("ethnicity"), max_length=2, blank=True)  # GB 3304
     political_status = models.CharField(_("political status"), max_length=2, blank=True)  # GB/T 4762
     education = models.CharField(_("education"), max_length=2, blank=True)  # GB/T 4658
     marital_status = models.CharField(_("marital status"), max_length=2, blank=True)  # GB/T 2261.2
-    phone_cipher = models.TextField(_("phone (encrypted)"), blank=True)
-    phone_digest = models.CharField(_("phone (digest)"), max_length=64, blank=True, db_index=True)
-    phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_cipher, phone_digest, phone_masked = sealed.fields(_("phone"), SealKind.PHONE, digest_index=True)
     hukou_address = models.CharField(_("registered (hukou) address"), max_length=200, blank=True)
     residence_type = models.CharField(
         _("residence type"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
@@ -514,6 +514,10 @@ class OrgKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# An organisation's contact phone is keyed apart from residents' phones: nothing matches across.
+ORGANIZATION_PHONE = "organization_phone"
+
+
 class Organization(TimeStamped):
     """A unit in the area (实有单位)."""
 
@@ -522,7 +526,9 @@ class Organization(TimeStamped):
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=64, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    contact_phone_cipher, contact_phone_digest, contact_phone_masked = sealed.fields(
+        _("contact phone"), SealKind.PHONE, purpose=ORGANIZATION_PHONE, masked_length=32
+    )
     address = models.CharField(_("address"), max_length=200, blank=True)
     community = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("community")

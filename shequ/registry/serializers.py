@@ -290,6 +290,11 @@ class BuildingCreateSerializer(ScopedWriteSerializer):
 
 class OrganizationSerializer(serializers.ModelSerializer):
     kind = ChoiceLabelField(OrgKind)
+    contact_phone = serializers.CharField(
+        source="contact_phone_masked",
+        read_only=True,
+        help_text=_("Masked; POST .../reveal/ shows it in full."),
+    )
     community = PlaceRefSerializer(read_only=True)
     grid = PlaceRefSerializer(read_only=True, allow_null=True)
     building = PlaceRefSerializer(read_only=True, allow_null=True)
@@ -547,6 +552,11 @@ class RevealRequestSerializer(serializers.Serializer):
 class RevealResponseSerializer(serializers.Serializer):
     id_number = serializers.CharField()
     phone = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text=_("Seconds the numbers may stay on screen."))
+
+
+class ContactRevealResponseSerializer(serializers.Serializer):
+    contact_phone = serializers.CharField()
     expires_in = serializers.IntegerField(help_text=_("Seconds the numbers may stay on screen."))
 
 

@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
-from shequ.core import crypto
+from shequ.core import sealed
 from shequ.core.errors import RuleError
-from shequ.core.masking import mask_phone
 from shequ.core.parsing import is_valid_phone, normalize_phone
 from shequ.registry.models import Area, AreaLevel, Building, Grid
 
@@ -184,9 +183,7 @@ def report_case(
         **place,
     )
     if phone:
-        case.reporter_phone_cipher = crypto.encrypt(phone)
-        case.reporter_phone_digest = selectors.phone_digest(phone)
-        case.reporter_phone_masked = mask_phone(phone)
+        sealed.assign(case, "reporter_phone", sealed.seal_for(Case, "reporter_phone", phone))
     clock.start(case, Stage.ACCEPT, reported)
     case.save()
     event = log(

@@ -27,8 +27,6 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from shequ.core import crypto
-from shequ.core.masking import mask_id_number, mask_phone
 from shequ.core.pinyin import name_keys
 
 from .. import namegrams, pii
@@ -517,14 +515,9 @@ class DemoBuilder:
             ),
             workplace=self.rng.choice(workplaces) if p.employed else "",
         )
-        # The same three forms pii.set_id_number / set_phone write, without a query per row.
-        r.id_number_cipher = crypto.encrypt(p.id_number)
-        r.id_number_digest = pii.id_digest(p.id_number)
-        r.id_number_masked = mask_id_number(p.id_number)
+        pii.set_id_number(r, p.id_number)
         if p.phone:
-            r.phone_cipher = crypto.encrypt(p.phone)
-            r.phone_digest = pii.phone_digest(p.phone)
-            r.phone_masked = mask_phone(p.phone)
+            pii.set_phone(r, p.phone)
         return r
 
     def _life_events(self, p: Person, r: Resident) -> list[LifeEvent]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from shequ.core import sealed
+
 from ..models import Area, Building, Dwelling, Grid, Organization, OrgKind
 from . import names
 from .names import COUNTY_CODE, COUNTY_NAME
@@ -112,13 +114,12 @@ class UnitMaker:
         rng = self.rng
         person = names.full_name(rng, gender=rng.choice("12"), birth_year=rng.randint(1960, 1995))
         phone = f"0579-87{rng.randrange(10**6):06d}" if rng.random() < 0.5 else self.people.phone()
-        return Organization(
+        org = Organization(
             name=name[:128],
             kind=kind,
             credit_code=credit_code(rng, kind),
             legal_representative=person,
             contact_name=person if rng.random() < 0.5 else names.full_name(rng, gender="2", birth_year=1985),
-            contact_phone=phone,
             address=building.address if building else "",
             community=community,
             grid=grid,
@@ -126,6 +127,8 @@ class UnitMaker:
             employees=employees,
             area_path=building.area_path if building else grid.path,
         )
+        sealed.assign(org, "contact_phone", sealed.seal_for(Organization, "contact_phone", phone))
+        return org
 
 
 def _employees(rng: random.Random, kind: str) -> int | None:
