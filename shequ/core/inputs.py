@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.datastructures import MultiValueDict
 from rest_framework import serializers
 
-from .text import clean_value
+from .text import clean_text, clean_value
 
 
 def _field_cleans(field: forms.Field) -> bool:
@@ -70,9 +70,10 @@ class CharField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
-        # Cleaned before DRF's checks, so max_length counts what is stored and "\x00" is removed,
-        # not refused.
-        return super().to_internal_value(clean_value(data, multiline=self.multiline))
+        # Cleaned before DRF's checks, so that max_length counts what is stored.
+        if isinstance(data, str):
+            data = clean_text(data, multiline=self.multiline)
+        return super().to_internal_value(data)
 
 
 class MultilineCharField(CharField):
