@@ -94,3 +94,15 @@ def test_open311_stores_a_request_without_control_characters(world: CaseWorld) -
     case = Case.objects.get(number=number)
     assert case.description == "testtest\n第二行"
     assert case.reporter_name == "王小明"
+
+
+def test_address_searches_read_full_width_text_as_stored(world: CaseWorld) -> None:
+    """Stored addresses are NFKC text, so what is searched is normalised the same way."""
+    portal = Client(HTTP_ACCEPT_LANGUAGE="en").get(
+        reverse("portal:buildings"), {"building_query": "溪南小区１幢"}
+    )
+    assert "武义县溪南小区1幢" in portal.content.decode()
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")
+    staff.force_login(world.grid_worker)
+    found = staff.get(reverse("cases:building_search"), {"q": "溪南小区１幢"})
+    assert "溪南小区" in found.content.decode() and "1幢" in found.content.decode()
