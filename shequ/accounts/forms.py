@@ -5,10 +5,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.inputs import Form
+
 from .roles import ROLE_RANK, Role
 
 
-class LoginForm(forms.Form):
+class LoginForm(Form):
     username = forms.CharField(
         label=_("Username"),
         max_length=150,
@@ -21,7 +23,7 @@ class LoginForm(forms.Form):
     )
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(Form):
     old_password = forms.CharField(
         label=_("Current password"),
         strip=False,
@@ -73,7 +75,7 @@ class NodeChoiceMixin:
         self.fields["node"].choices = [("", _("— none (system admin only) —")), *nodes]  # type: ignore[attr-defined]
 
 
-class UserCreateForm(NodeChoiceMixin, forms.Form):
+class UserCreateForm(NodeChoiceMixin, Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     full_name = forms.CharField(label=_("Full name"), max_length=64)
     password = forms.CharField(
@@ -92,7 +94,7 @@ class UserCreateForm(NodeChoiceMixin, forms.Form):
         self.setup_nodes(nodes, roles)
 
 
-class AssignmentForm(NodeChoiceMixin, forms.Form):
+class AssignmentForm(NodeChoiceMixin, Form):
     role = forms.ChoiceField(label=_("Role"))
     node = forms.ChoiceField(label=_("Area or grid"), required=False)
 
@@ -103,5 +105,5 @@ class AssignmentForm(NodeChoiceMixin, forms.Form):
         self.setup_nodes(nodes, roles)
 
 
-class UserFilterForm(forms.Form):
+class UserFilterForm(Form):
     q = forms.CharField(label=_("Search"), required=False)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
+from shequ.core.inputs import Form
 from shequ.core.pages import is_htmx, paginate
 
 from .selectors import events_visible_to
@@ -41,7 +42,7 @@ def register_labels(labels: dict[str, Any]) -> None:
     ACTION_LABELS.update(labels)
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(Form):
     action = forms.CharField(required=False, max_length=64)
     actor = forms.CharField(required=False, max_length=150)
     date_from = forms.DateField(required=False)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.accounts.roles import GRID_ROLES
 from shequ.accounts.scope import roles_of
+from shequ.core.inputs import Form
 from shequ.registry import selectors as registry
 from shequ.registry.forms import FilterForm
 from shequ.registry.models import AreaLevel
@@ -195,7 +196,7 @@ def default_source(user: Any) -> str:
     return Source.GRID if roles_of(user) & set(GRID_ROLES) else Source.WINDOW
 
 
-class ReportForm(forms.Form):
+class ReportForm(Form):
     """A case typed in by staff: a grid worker on their phone, the window, the hotline."""
 
     category = forms.Field(label=_("Category"))  # replaced in __init__
@@ -294,7 +295,7 @@ class ReportForm(forms.Form):
 # --- the actions on a case -------------------------------------------------------------------------
 
 
-class ActionForm(forms.Form):
+class ActionForm(Form):
     """The form of one step of the loop, for one case and one user."""
 
     def __init__(self, *args: Any, case: Case, user: Any, **kwargs: Any) -> None:

@@ -10,6 +10,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.inputs import Form
+
 from . import selectors
 from .models import CaseCategory, Satisfaction
 from .portal import selectors as portal_selectors
@@ -44,7 +46,7 @@ class PhotosField(forms.FileField):
         return [super(PhotosField, self).clean(f, initial) for f in files if f]
 
 
-class ReportForm(forms.Form):
+class ReportForm(Form):
     category = forms.ModelChoiceField(
         label=_("What is the problem?"),
         queryset=CaseCategory.objects.none(),  # set in __init__
@@ -128,7 +130,7 @@ class ReportForm(forms.Form):
         }
 
 
-class FollowForm(forms.Form):
+class FollowForm(Form):
     number = forms.CharField(
         label=_("Case number"),
         max_length=20,
@@ -143,7 +145,7 @@ class FollowForm(forms.Form):
     )
 
 
-class EvaluateForm(forms.Form):
+class EvaluateForm(Form):
     satisfaction = forms.ChoiceField(
         label=_("How satisfied are you?"),
         choices=Satisfaction.choices,

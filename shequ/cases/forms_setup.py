@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
+from shequ.core.inputs import Form
 from shequ.registry.models import Area, AreaLevel
 
 from .models import CaseCategory, EscalationAction, HandlerUnit, Stage, UnitKind
@@ -62,7 +63,7 @@ def hours_field(label: Any) -> forms.DecimalField:
     )
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(Form):
     """Add or change a category. The code is fixed once saved: Open311 clients know a category as
     its `service_code`."""
 
@@ -149,7 +150,7 @@ class CategoryForm(forms.Form):
         return data
 
 
-class EscalationRuleForm(forms.Form):
+class EscalationRuleForm(Form):
     stage = forms.ChoiceField(label=_("Stage"), choices=Stage.choices)
     overdue_hours = forms.DecimalField(
         label=_("Overdue by (working hours)"),
@@ -182,7 +183,7 @@ class AreaChoiceField(forms.ModelChoiceField):
         return f"{INDENT * depth}{obj.name}"
 
 
-class UnitForm(forms.Form):
+class UnitForm(Form):
     name = forms.CharField(label=_("Unit name"), max_length=64)
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
     area = AreaChoiceField(
@@ -200,7 +201,7 @@ class UnitForm(forms.Form):
         area.queryset = areas_for_units(user)
 
 
-class UnitMemberForm(forms.Form):
+class UnitMemberForm(Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     is_lead = forms.BooleanField(label=_("Unit lead"), required=False)
 
@@ -212,7 +213,7 @@ class UnitMemberForm(forms.Form):
         return user
 
 
-class Open311ClientForm(forms.Form):
+class Open311ClientForm(Form):
     name = forms.CharField(label=_("Client name"), max_length=64)
 
 
@@ -234,7 +235,7 @@ FIGURES_BY = [
 MAX_CUSTOM_DAYS = 3653
 
 
-class FiguresFilterForm(forms.Form):
+class FiguresFilterForm(Form):
     """GET filter of the figures page; a bad value falls back to the default and says so."""
 
     period = forms.ChoiceField(

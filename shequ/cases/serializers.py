@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere
+from shequ.core.inputs import CharField, ModelSerializer
 from shequ.core.serializers import ChoiceLabelField
 from shequ.registry import selectors as registry
 from shequ.registry.models import Area, AreaLevel, Building, Grid
@@ -62,13 +63,13 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(int(text))
 
 
-def text_field(**kwargs: Any) -> serializers.CharField:
+def text_field(*, multiline: bool = False, **kwargs: Any) -> CharField:
     """Free text: its length and whether it may be empty are the services' rules, with their messages."""
     kwargs.setdefault("required", False)
     kwargs.setdefault("allow_blank", True)
     kwargs.setdefault("default", "")
     kwargs.setdefault("trim_whitespace", False)
-    return serializers.CharField(**kwargs)
+    return CharField(multiline=multiline, **kwargs)
 
 
 def photos_field() -> serializers.ListField:
@@ -87,24 +88,24 @@ def _user(serializer: serializers.Serializer) -> Any:
 
 class CategoryRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
+    code = CharField()
+    name = CharField()
 
 
 class UnitRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = CharField()
 
 
 class BuildingRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    code = serializers.CharField()
-    address = serializers.CharField()
+    code = CharField()
+    address = CharField()
 
 
 class CaseRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    number = serializers.CharField()
+    number = CharField()
 
 
 def _now(serializer: serializers.Field) -> dt.datetime:
@@ -118,7 +119,7 @@ def _now(serializer: serializers.Field) -> dt.datetime:
 # --- cases: reads -------------------------------------------------------------------------------
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ModelSerializer):
     """A case as lists show it. `light` is worked out at the moment of the request from the
     stage's 80 % point and deadline, so it is never staler than the periodic job."""
 
@@ -190,7 +191,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return {"code": light, "label": str(Light(light).label)} if light else None
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ModelSerializer):
     kind = ChoiceLabelField(AttachmentKind)
     url = serializers.SerializerMethodField()
 
@@ -207,7 +208,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request is not None else path
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     """One entry of the case file. A caller who sees the case only as its reporter gets the public
     entries (the services decide which are public) without staff names or internal details."""
 
@@ -247,7 +248,7 @@ class EventSerializer(serializers.ModelSerializer):
         return event.data if self._whole_file() else {}
 
 
-class CaseSummarySerializer(serializers.ModelSerializer):
+class CaseSummarySerializer(ModelSerializer):
     status = ChoiceLabelField(CaseStatus)
 
     class Meta:
@@ -309,7 +310,7 @@ class CaseReportSerializer(serializers.Serializer):
         queryset=CaseCategory.objects.none(),
         help_text=_("Category code, such as sanitation.garbage."),
     )
-    description = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    description = CharField(allow_blank=True, trim_whitespace=False, multiline=True)
     building = IdRelatedField(queryset=Building.objects.none(), required=False, allow_null=True)
     grid = serializers.SlugRelatedField(
         slug_field="code",
@@ -325,8 +326,8 @@ class CaseReportSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("12-digit division code of the community."),
     )
-    lat = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
-    long = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
+    lat = CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
+    long = CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
     address = text_field()
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     reporter_name = text_field()
@@ -357,11 +358,11 @@ class CaseReportSerializer(serializers.Serializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    note = text_field()
+    note = text_field(multiline=True)
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = text_field()
+    reason = text_field(multiline=True)
 
 
 class AcceptSerializer(NoteSerializer):
@@ -396,11 +397,11 @@ class VerifySerializer(PhotoNoteSerializer):
 
 class EvaluateSerializer(serializers.Serializer):
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
-    comment = text_field()
+    comment = text_field(multiline=True)
 
 
 class MergeSerializer(NoteSerializer):
-    into = serializers.CharField(max_length=32, help_text=_("Id or number of the case to merge into."))
+    into = CharField(max_length=32, help_text=_("Id or number of the case to merge into."))
 
     def validate_into(self, value: str) -> Case:
         try:
@@ -418,7 +419,7 @@ class CorrectSerializer(ReasonSerializer):
         slug_field="code", queryset=CaseCategory.objects.none(), required=False
     )
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
-    address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    address = CharField(required=False, allow_blank=True, max_length=200)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -429,7 +430,7 @@ class CorrectSerializer(ReasonSerializer):
 # --- configuration ------------------------------------------------------------------------------
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     """A node of the category tree with its time limits in working hours; `children` nests."""
 
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
@@ -472,11 +473,11 @@ def _hours() -> serializers.DecimalField:
 
 class CategoryWriteSerializer(serializers.Serializer):
     code = serializers.RegexField(r"^[a-z0-9_.-]{1,32}$", required=False)
-    name = serializers.CharField(max_length=64, required=False)
+    name = CharField(max_length=64, required=False)
     parent = serializers.SlugRelatedField(  # type: ignore[assignment]  # a field, not Field.parent
         slug_field="code", queryset=CaseCategory.objects.all(), required=False, allow_null=True
     )
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = CharField(max_length=200, required=False, allow_blank=True)
     public = serializers.BooleanField(required=False)
     active = serializers.BooleanField(required=False)
     sort = serializers.IntegerField(min_value=0, max_value=32767, required=False)
@@ -494,12 +495,12 @@ class CategoryWriteSerializer(serializers.Serializer):
 
 class MemberSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="user.id")
-    username = serializers.CharField(source="user.username")
-    full_name = serializers.CharField(source="user.full_name")
+    username = CharField(source="user.username")
+    full_name = CharField(source="user.full_name")
     is_lead = serializers.BooleanField()
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(ModelSerializer):
     """A handler unit. `members` is listed only to those who configure units where it serves."""
 
     kind = ChoiceLabelField(UnitKind)
@@ -520,12 +521,12 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class UnitWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=64)
+    name = CharField(max_length=64)
     kind = serializers.ChoiceField(choices=UnitKind.choices)
     area = serializers.SlugRelatedField(
         slug_field="code", queryset=Area.objects.none(), help_text=_("12-digit division code.")
     )
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    phone = CharField(max_length=32, required=False, allow_blank=True, default="")
     active = serializers.BooleanField(required=False, default=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -539,7 +540,7 @@ class UnitWriteSerializer(serializers.Serializer):
 
 class FigureRowSerializer(serializers.Serializer):
     key = serializers.IntegerField(allow_null=True)
-    name = serializers.CharField()
+    name = CharField()
     reported = serializers.IntegerField()
     accepted = serializers.IntegerField()
     resolved = serializers.IntegerField()
@@ -552,12 +553,12 @@ class FigureRowSerializer(serializers.Serializer):
 
 
 class FiguresSerializer(serializers.Serializer):
-    by = serializers.CharField()
+    by = CharField()
     rows = FigureRowSerializer(many=True)
     total = FigureRowSerializer()
 
 
-class WarningSerializer(serializers.ModelSerializer):
+class WarningSerializer(ModelSerializer):
     kind = ChoiceLabelField(WarningKind)
     category = CategoryRefSerializer()
     community = PlaceRefSerializer()

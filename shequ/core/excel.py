@@ -3,6 +3,13 @@
 Exports use openpyxl's write-only mode so a list of 100,000 rows stays in constant memory;
 readers yield rows one by one from .xlsx (read-only mode) or .csv (UTF-8 with or without BOM,
 or GB18030 as Chinese Excel saves it).
+
+Every export goes through `write_xlsx`, which writes text as text whatever is stored (DESIGN
+rule 10, docs/security.md): control characters, which .xlsx cannot hold (openpyxl raises
+IllegalCharacterError), are dropped on the way out; a text that starts like a formula (`=`, `+`,
+`-`, `@`, tab, CR) or reads like an error value (`#N/A`) is written as a string cell marked with
+Excel's quote prefix, so it shows exactly as stored and never runs, even after it is edited.
+Numbers stay numbers: only text is escaped.
 """
 
 from __future__ import annotations
@@ -20,13 +27,18 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
+from .text import strip_controls
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+# What a spreadsheet may read as the start of a formula (OWASP, "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class UnreadableFile(ValueError):
@@ -45,27 +57,54 @@ def write_xlsx(
     ws.freeze_panes = "A2"
     header_cells = []
     for text in headers:
-        cell = WriteOnlyCell(ws, value=str(text))
+        cell = WriteOnlyCell(ws, value=strip_controls(str(text)))
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         header_cells.append(cell)
     ws.append(header_cells)
     count = 0
     for row in rows:
-        ws.append([_cell_value(v) for v in row])
+        ws.append([_cell(ws, v) for v in row])
         count += 1
     wb.save(target)
     return count
 
 
-def _cell_value(value: Any) -> Any:
+def _cell(ws: Any, value: Any) -> Any:
     if value is None:
         return ""
     if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
         return timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, str | int | float) or hasattr(value, "year"):
+    if isinstance(value, int | float) or hasattr(value, "year"):
         return value
-    return str(value)
+    return _text_cell(ws, str(value))
+
+
+def _text_cell(ws: Any, value: str) -> Any:
+    """Text as text: control characters dropped; a formula-like or error-like text as a string
+    cell with the quote prefix (the cell-level form of OWASP's leading apostrophe)."""
+    text = strip_controls(value, multiline=True)
+    if not _looks_like_formula(text):
+        return text
+    cell = WriteOnlyCell(ws, value=text)
+    _as_text(cell)
+    return cell
+
+
+def _looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_PREFIXES) or text in ERROR_CODES
+
+
+def _as_text(cell: Any) -> None:
+    cell.data_type = "s"
+    cell.quotePrefix = True
+
+
+def _put(ws: Any, row: int, column: int, value: Any) -> None:
+    """A cell of a template (an ordinary workbook), written as `write_xlsx` writes text."""
+    cell = ws.cell(row=row, column=column, value=strip_controls(value) if isinstance(value, str) else value)
+    if isinstance(cell.value, str) and _looks_like_formula(cell.value):
+        _as_text(cell)
 
 
 def xlsx_attachment(content: bytes, filename: str) -> HttpResponse:
@@ -100,8 +139,9 @@ def template_workbook(
     for cell in ws[1]:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
-    for row in examples:
-        ws.append(list(row))
+    for r, row in enumerate(examples, start=2):
+        for c, value in enumerate(row, start=1):
+            _put(ws, r, c, value)
     lists = wb.create_sheet("代码表")
     lists.sheet_state = "hidden"
     for col_index, header in enumerate(headers, start=1):
@@ -113,7 +153,7 @@ def template_workbook(
             continue
         letter = lists.cell(row=1, column=col_index).column_letter
         for r, value in enumerate(values, start=1):
-            lists.cell(row=r, column=col_index, value=value)
+            _put(lists, r, col_index, value)
         dv = DataValidation(
             type="list", formula1=f"'代码表'!${letter}$1:${letter}${len(values)}", allow_blank=True
         )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core import codes
+from shequ.core.inputs import Form
 from shequ.core.models import CodeTable
 
 from . import selectors
@@ -35,7 +36,7 @@ def _set_choices(form: forms.Form, name: str, choices: Any) -> None:
     field.choices = choices
 
 
-class FilterForm(forms.Form):
+class FilterForm(Form):
     """Base of the GET filter forms: `value()` reads one cleaned filter value."""
 
     def value(self, name: str) -> Any:
@@ -100,7 +101,7 @@ class CodeChoiceField(forms.ChoiceField):
         forms.Field.validate(self, value)  # to_python has already checked it against the table
 
 
-class ResidentEditForm(forms.Form):
+class ResidentEditForm(Form):
     """The resident's own fields. ID and phone numbers are never pre-filled: typing a new one
     replaces it, leaving the box empty keeps the stored number."""
 
@@ -177,7 +178,7 @@ class ResidentEditForm(forms.Form):
         return data
 
 
-class RevealForm(forms.Form):
+class RevealForm(Form):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=500,
@@ -185,7 +186,7 @@ class RevealForm(forms.Form):
     )
 
 
-class LifeEventForm(forms.Form):
+class LifeEventForm(Form):
     kind = forms.ChoiceField(label=_("Event"), choices=LifeEventKind.choices)
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     household_number = forms.CharField(
@@ -201,7 +202,7 @@ class LifeEventForm(forms.Form):
         self.fields["date"].initial = timezone.localdate()
 
 
-class TagAddForm(forms.Form):
+class TagAddForm(Form):
     tag = forms.ChoiceField(label=_("Tag"))
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 

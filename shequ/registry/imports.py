@@ -41,7 +41,7 @@ from shequ.core.excel import UnreadableFile, read_rows, template_workbook, write
 from shequ.core.models import CodeTable
 from shequ.core.pinyin import name_keys
 
-from . import namegrams, pii, services
+from . import import_cells, namegrams, pii, services
 from .bulkwrite import write_rows
 from .models import (
     Area,
@@ -138,7 +138,7 @@ HEADER_SCAN_ROWS = 10
 
 
 def _normalize_header(text: Any) -> str:
-    value = re.sub(r"[\s*＊:：]", "", str(text or ""))
+    value = re.sub(r"[\s*＊:：]", "", import_cells.header_text(text))
     return value.replace("（", "(").replace("）", ")").lower()
 
 
@@ -164,13 +164,18 @@ def unknown_headers(headers: Iterable[Any], mapping: dict[str, str] | None = Non
     out: list[str] = []
     for h in headers:
         text = _header_text(h)
-        if text and match_header(text) is None and text not in mapping and text not in out:
+        if (
+            text
+            and match_header(text) is None
+            and text not in mapping
+            and text not in out
+            and not import_cells.is_row_number_header(text)
+        ):
             out.append(text)
     return out
 
 
-def _header_text(value: Any) -> str:
-    return str(value).strip() if value is not None else ""
+_header_text = import_cells.header_text
 
 
 def _resolve_columns(
@@ -194,8 +199,7 @@ def _resolve_columns(
     return by_index, header_of, ignored
 
 
-def _is_blank(row: list[Any]) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+_is_blank = import_cells.is_blank
 
 
 def _find_header(
@@ -266,6 +270,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    skipped: int = 0  # blank and total rows: no person in them
     total_rows: int = 0
     processed_rows: int = 0
     dry_run: bool = False
@@ -273,9 +278,10 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
+        line = (
             f"created={self.created} updated={self.updated} unchanged={self.unchanged} failed={self.failed}"
         )
+        return f"{line} skipped={self.skipped}" if self.skipped else line
 
     def counts(self) -> dict[str, int]:
         return {
@@ -283,6 +289,7 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": self.failed,
+            "skipped": self.skipped,
             "rows": self.processed_rows,
         }
 
@@ -302,10 +309,6 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     return str(value).strip()
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _split_names(text: str) -> list[str]:
@@ -1050,7 +1053,7 @@ def _numbered_data_rows(
     path: Path | str, filename: str | None, mapping: dict[str, str]
 ) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
     _, header, rest = _find_header(read_rows(path, filename=filename), mapping)
-    return header, ((n, row) for n, row in rest if not _is_blank(row))
+    return header, import_cells.data_rows(rest)
 
 
 def count_rows(
@@ -1111,8 +1114,13 @@ def _run_batch(
 ) -> None:
     parsed = []
     for number, cells in batch:
+        if _is_blank(cells) or import_cells.is_total_row(cells, by_index):
+            result.skipped += 1
+            continue
         width = len(cells)
-        values = {key: _strip(cells[i]) if i < width else None for i, key in by_index.items()}
+        values = {
+            key: import_cells.cell_value(cells[i], key) if i < width else None for i, key in by_index.items()
+        }
         parsed.append(importer.parse(number, values))
     with transaction.atomic():
         importer.store(parsed, result)
@@ -1136,6 +1144,7 @@ def _set_job_progress(job: ImportJob) -> ProgressCallback:
             updated=result.updated,
             unchanged=result.unchanged,
             failed=result.failed,
+            skipped=result.skipped,
         )
 
     return update
@@ -1173,11 +1182,12 @@ def run_job(job: ImportJob) -> ImportResult | None:
     job.refresh_from_db()
     job.status = ImportStatus.DONE
     job.total_rows, job.processed_rows = result.total_rows, result.processed_rows
-    job.created, job.updated, job.unchanged, job.failed = (
+    job.created, job.updated, job.unchanged, job.failed, job.skipped = (
         result.created,
         result.updated,
         result.unchanged,
         result.failed,
+        result.skipped,
     )
     job.errors = [e.as_dict() for e in result.errors]
     if result.ignored_columns:

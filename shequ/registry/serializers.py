@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shequ.core.inputs import CharField, ModelSerializer
 from shequ.core.models import CodeTable
 from shequ.core.serializers import ChoiceLabelField, CodeTableField
 
@@ -43,25 +44,25 @@ from .models import (
 
 class PlaceRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
+    code = CharField()
+    name = CharField()
 
 
 class HouseholdRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    number = serializers.CharField()
+    number = CharField()
 
 
 class DwellingRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    label = serializers.CharField()  # type: ignore[assignment]
+    label = CharField()  # type: ignore[assignment]
     building_id = serializers.IntegerField()
-    address = serializers.CharField(source="building.address")
+    address = CharField(source="building.address")
 
 
 class PersonRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = CharField()
 
 
 def _visible(field: serializers.Field, queryset: Any) -> None:
@@ -156,7 +157,7 @@ def _resolve_place(attrs: dict[str, Any]) -> dict[str, Any]:
 # --- places -----------------------------------------------------------------------------------
 
 
-class AreaSerializer(serializers.ModelSerializer):
+class AreaSerializer(ModelSerializer):
     level = ChoiceLabelField(AreaLevel)
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
 
@@ -181,7 +182,7 @@ class AreaDetailSerializer(AreaSerializer):
         fields = [*AreaSerializer.Meta.fields, "boundary"]
 
 
-class GridSerializer(serializers.ModelSerializer):
+class GridSerializer(ModelSerializer):
     community = PlaceRefSerializer(read_only=True)
     kind = ChoiceLabelField(GridKind)
 
@@ -210,7 +211,7 @@ class GridBoundarySerializer(serializers.Serializer):
     boundary = serializers.JSONField(
         allow_null=True, help_text=_("A GeoJSON Polygon or MultiPolygon (or a Feature holding one), or null.")
     )
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    reason = CharField(required=False, allow_blank=True, max_length=200, default="")
 
     def validate_boundary(self, value: Any) -> Any:
         if isinstance(value, dict) and value.get("type") == "Feature":
@@ -219,18 +220,18 @@ class GridBoundarySerializer(serializers.Serializer):
 
 
 class GeoFeatureSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    id = serializers.CharField()
+    type = CharField()
+    id = CharField()
     geometry = serializers.JSONField()
     properties = serializers.DictField()
 
 
 class FeatureCollectionSerializer(serializers.Serializer):
-    type = serializers.CharField()
+    type = CharField()
     features = GeoFeatureSerializer(many=True)
 
 
-class MicroGridSerializer(serializers.ModelSerializer):
+class MicroGridSerializer(ModelSerializer):
     grid = PlaceRefSerializer(read_only=True)
 
     class Meta:
@@ -243,7 +244,7 @@ class MicroGridDetailSerializer(MicroGridSerializer):
         fields = [*MicroGridSerializer.Meta.fields, "boundary"]
 
 
-class BuildingSerializer(serializers.ModelSerializer):
+class BuildingSerializer(ModelSerializer):
     community = PlaceRefSerializer(read_only=True)
     grid = PlaceRefSerializer(read_only=True, allow_null=True)
     micro_grid = PlaceRefSerializer(read_only=True, allow_null=True)
@@ -271,9 +272,9 @@ class BuildingCreateSerializer(ScopedWriteSerializer):
     community = _community_field()
     grid = _grid_field()
     micro_grid = _micro_grid_field()
-    name = serializers.CharField(max_length=64)
-    address = serializers.CharField(max_length=200)
-    estate = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    name = CharField(max_length=64)
+    address = CharField(max_length=200)
+    estate = CharField(max_length=64, required=False, allow_blank=True, default="")
     floors = serializers.IntegerField(min_value=1, max_value=200, required=False, default=1)
     units = serializers.IntegerField(min_value=1, max_value=99, required=False, default=1)
     built_year = serializers.IntegerField(min_value=1800, max_value=2100, required=False, allow_null=True)
@@ -288,7 +289,7 @@ class BuildingCreateSerializer(ScopedWriteSerializer):
         return _resolve_place(attrs)
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(ModelSerializer):
     kind = ChoiceLabelField(OrgKind)
     contact_phone = serializers.CharField(
         source="contact_phone_masked",
@@ -318,7 +319,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         ]
 
 
-class TagTypeSerializer(serializers.ModelSerializer):
+class TagTypeSerializer(ModelSerializer):
     class Meta:
         model = TagType
         fields = ["code", "name", "group", "restricted", "visit_interval_days"]
@@ -327,9 +328,9 @@ class TagTypeSerializer(serializers.ModelSerializer):
 # --- housing and households -------------------------------------------------------------------
 
 
-class DwellingSerializer(serializers.ModelSerializer):
+class DwellingSerializer(ModelSerializer):
     building = PlaceRefSerializer(read_only=True)
-    address = serializers.CharField(source="building.address", read_only=True)
+    address = CharField(source="building.address", read_only=True)
     use = ChoiceLabelField(DwellingUse)
 
     class Meta:
@@ -337,7 +338,7 @@ class DwellingSerializer(serializers.ModelSerializer):
         fields = ["id", "building", "address", "unit", "floor", "room", "label", "use", "floor_area_m2"]
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(ModelSerializer):
     community = PlaceRefSerializer(read_only=True)
     dwelling = DwellingRefSerializer(read_only=True, allow_null=True)
     household_type = ChoiceLabelField(HouseholdType)
@@ -351,7 +352,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 class HouseholdMemberSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = CharField()
     relation_to_head = CodeTableField(CodeTable.RELATIONSHIP)
     status = ChoiceLabelField(ResidentStatus)
 
@@ -372,7 +373,7 @@ class HouseholdDetailSerializer(HouseholdSerializer):
 
 class HouseholdCreateSerializer(ScopedWriteSerializer):
     community = _community_field()
-    number = serializers.CharField(max_length=32)
+    number = CharField(max_length=32)
     dwelling = serializers.PrimaryKeyRelatedField(
         queryset=Dwelling.objects.none(), required=False, allow_null=True
     )
@@ -393,10 +394,10 @@ class HouseholdCreateSerializer(ScopedWriteSerializer):
 # --- residents --------------------------------------------------------------------------------
 
 
-class ResidentTagSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(source="tag.code", read_only=True)
-    name = serializers.CharField(source="tag.name", read_only=True)
-    group = serializers.CharField(source="tag.group", read_only=True)
+class ResidentTagSerializer(ModelSerializer):
+    code = CharField(source="tag.code", read_only=True)
+    name = CharField(source="tag.name", read_only=True)
+    group = CharField(source="tag.group", read_only=True)
     restricted = serializers.BooleanField(source="tag.restricted", read_only=True)
 
     class Meta:
@@ -404,15 +405,15 @@ class ResidentTagSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "group", "restricted", "since", "note"]
 
 
-class ResidentSerializer(serializers.ModelSerializer):
+class ResidentSerializer(ModelSerializer):
     """A resident as lists and details show them: ID and phone numbers masked (the masked
     columns, never decrypted here), tags limited to those the caller may see."""
 
     id_type = ChoiceLabelField(IdType)
-    id_number = serializers.CharField(
+    id_number = CharField(
         source="id_number_masked", read_only=True, help_text=_("Masked; POST .../reveal/ shows it in full.")
     )
-    phone = serializers.CharField(
+    phone = CharField(
         source="phone_masked", read_only=True, help_text=_("Masked; POST .../reveal/ shows it in full.")
     )
     gender = CodeTableField(CodeTable.SEX)
@@ -463,9 +464,9 @@ class ResidentSerializer(serializers.ModelSerializer):
         ]
 
 
-def _raw(max_length: int = 64, **kwargs: Any) -> serializers.CharField:
+def _raw(max_length: int = 64, **kwargs: Any) -> CharField:
     """A resident field as typed: text (numbers become text); `services` does the real checks."""
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, **kwargs)
+    return CharField(max_length=max_length, required=False, allow_blank=True, **kwargs)
 
 
 class ResidentFieldsSerializer(ScopedWriteSerializer):
@@ -504,8 +505,9 @@ class ResidentFieldsSerializer(ScopedWriteSerializer):
     residence_type = _raw(32)
     hukou_address = _raw(200)
     workplace = _raw(200)
-    notes = _raw(2000)
-    reason = serializers.CharField(
+    notes = _raw(2000, multiline=True)
+    reason = CharField(
+        multiline=True,
         max_length=200,
         required=False,
         allow_blank=True,
@@ -518,7 +520,7 @@ class ResidentFieldsSerializer(ScopedWriteSerializer):
 
 
 class ResidentCreateSerializer(ResidentFieldsSerializer):
-    name = serializers.CharField(max_length=64)
+    name = CharField(max_length=64)
     community = _community_field()
     grid = _grid_field()
     micro_grid = _micro_grid_field()
@@ -540,7 +542,8 @@ class ResidentCreateSerializer(ResidentFieldsSerializer):
 
 
 class RevealRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = CharField(
+        multiline=True,
         required=False,
         allow_blank=True,
         default="",
@@ -550,17 +553,17 @@ class RevealRequestSerializer(serializers.Serializer):
 
 
 class RevealResponseSerializer(serializers.Serializer):
-    id_number = serializers.CharField()
-    phone = serializers.CharField()
+    id_number = CharField()
+    phone = CharField()
     expires_in = serializers.IntegerField(help_text=_("Seconds the numbers may stay on screen."))
 
 
 class ContactRevealResponseSerializer(serializers.Serializer):
-    contact_phone = serializers.CharField()
+    contact_phone = CharField()
     expires_in = serializers.IntegerField(help_text=_("Seconds the numbers may stay on screen."))
 
 
-class LifeEventSerializer(serializers.ModelSerializer):
+class LifeEventSerializer(ModelSerializer):
     kind = ChoiceLabelField(LifeEventKind)
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)  # type: ignore[var-annotated]
 
@@ -572,7 +575,7 @@ class LifeEventSerializer(serializers.ModelSerializer):
 class LifeEventCreateSerializer(ScopedWriteSerializer):
     kind = serializers.ChoiceField(choices=LifeEventKind.choices)
     date = serializers.DateField()
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = CharField(multiline=True, max_length=2000, required=False, allow_blank=True, default="")
     household = serializers.PrimaryKeyRelatedField(
         queryset=Household.objects.none(), required=False, allow_null=True
     )
@@ -584,6 +587,6 @@ class LifeEventCreateSerializer(ScopedWriteSerializer):
 class TagAddSerializer(ScopedWriteSerializer):
     tag = serializers.SlugRelatedField(slug_field="code", queryset=TagType.objects.none())
     since = serializers.DateField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    disability_category = serializers.CharField(max_length=1, required=False, allow_blank=True, default="")
-    disability_grade = serializers.CharField(max_length=1, required=False, allow_blank=True, default="")
+    note = CharField(max_length=200, required=False, allow_blank=True, default="")
+    disability_category = CharField(max_length=1, required=False, allow_blank=True, default="")
+    disability_grade = CharField(max_length=1, required=False, allow_blank=True, default="")

@@ -6,12 +6,13 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.inputs import Form
 from shequ.core.models import CalendarDay, DayKind
 
 _DATE_ERRORS = {"invalid": _("Enter a date like 2027-02-05."), "required": _("Enter a date.")}
 
 
-class CalendarDayForm(forms.Form):
+class CalendarDayForm(Form):
     date = forms.DateField(
         label=_("Date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -26,5 +27,5 @@ class CalendarDayForm(forms.Form):
     )
 
 
-class CalendarDayRemoveForm(forms.Form):
+class CalendarDayRemoveForm(Form):
     date = forms.DateField(error_messages=_DATE_ERRORS)

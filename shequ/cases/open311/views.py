@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from shequ.core.errors import RuleError
+from shequ.core.text import clean_text
 from shequ.registry.models import Building
 
 from .. import services
@@ -48,6 +49,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 Params = dict[str, str]
 Body = tuple[Any, str]  # the data and the name of its XML root
 Handler = Callable[..., Body]
+MULTILINE_PARAMS = {"description"}
 
 # report_case's field names as the Open311 parameters a client sent.
 PARAMS_OF_FIELDS = {
@@ -96,13 +98,17 @@ def endpoint(*methods: str) -> Callable[[Handler], Callable[..., HttpResponse]]:
 
 
 def _params(request: HttpRequest) -> Params:
-    """Query and form parameters, the body's winning; an empty parameter counts as not sent."""
+    """Query and form parameters, the body's winning, as `clean_text` leaves them (DESIGN rule 10);
+    an empty parameter counts as not sent."""
     try:
         body = request.POST.dict() if request.method == "POST" else {}
         values = {**request.GET.dict(), **body}
     except (SuspiciousOperation, MultiPartParserError, UnreadablePostError) as exc:
         raise Open311Error(400, _("The request body could not be read.")) from exc
-    return {key: value.strip() for key, value in values.items() if value.strip()}
+    cleaned = {
+        key: clean_text(value, multiline=key in MULTILINE_PARAMS).strip() for key, value in values.items()
+    }
+    return {key: value for key, value in cleaned.items() if value}
 
 
 def _check_jurisdiction(params: Params) -> None:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shequ.core.errors import RuleError
 from shequ.core.pages import add_rule_errors
 from shequ.core.parsing import normalize_phone
+from shequ.core.text import clean_text
 
 from .. import selectors as case_selectors
 from .. import services
@@ -216,7 +217,7 @@ def _staff_url(request: HttpRequest, number: str) -> str | None:
 @require_GET
 def building_search(request: HttpRequest) -> HttpResponse:
     """HTMX: addresses matching what was typed (at least 2 characters, at most 10 results)."""
-    text = (request.GET.get("building_query") or request.GET.get("q") or "").strip()
+    text = clean_text(request.GET.get("building_query") or request.GET.get("q") or "").strip()
     return render(
         request,
         "cases/portal/_buildings.html",

@@ -31,6 +31,7 @@ from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import has_perm_anywhere, roles_of
 from shequ.core.errors import RuleError
 from shequ.core.pages import add_rule_errors, is_htmx, paginate
+from shequ.core.text import clean_text
 from shequ.registry import selectors as registry
 
 from .. import clock, exports, forms, selectors, services
@@ -538,7 +539,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 @any_perm_required(Perm.REPORT_CASES)
 def building_search(request: HttpRequest) -> HttpResponse:
     """Buildings in the user's places by name, estate, address or code, for the report form."""
-    q = (request.GET.get("q") or "").strip()[:64]
+    q = clean_text(request.GET.get("q") or "").strip()[:64]
     buildings: list[Any] = []
     if q:
         buildings = list(

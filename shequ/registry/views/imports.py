@@ -27,6 +27,7 @@ from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
 from shequ.accounts.typing import AuthedRequest
 from shequ.core.excel import xlsx_attachment, xlsx_response
+from shequ.core.inputs import Form
 
 from .. import imports, selectors
 from ..models import ImportJob, ImportStatus
@@ -49,7 +50,7 @@ def _max_bytes() -> int:
     return int(getattr(settings, "SHEQU_IMPORT_MAX_MB", 20)) * 1024 * 1024
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
     dry_run = forms.BooleanField(
         label=_("Check only (store nothing)"),
@@ -71,7 +72,7 @@ class UploadForm(forms.Form):
         return upload
 
 
-class MappingForm(forms.Form):
+class MappingForm(Form):
     """One choice per unknown column: a field of the import, or ignore the column."""
 
     def __init__(self, *args: Any, unknown: list[str], known: dict[str, str], **kwargs: Any) -> None:

@@ -29,6 +29,7 @@ from shequ.accounts import services
 from shequ.accounts.models import User
 from shequ.accounts.roles import Role
 from shequ.core.errors import RuleError
+from shequ.core.text import clean_text
 
 
 def _describe(exc: RuleError) -> str:
@@ -45,13 +46,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("username")
+        parser.add_argument("username", type=clean_text)
         parser.add_argument("--password", help="password for a new user (must pass the password policy)")
         parser.add_argument("--role", required=True, help="one of: " + ", ".join(Role.values))
         scope = parser.add_mutually_exclusive_group()
         scope.add_argument("--area", help="12-digit division code of the district, street or community")
         scope.add_argument("--grid", help="15-digit grid code")
-        parser.add_argument("--name", default="", help="full name shown in the interface")
+        parser.add_argument("--name", type=clean_text, default="", help="full name shown in the interface")
 
     def handle(
         self,

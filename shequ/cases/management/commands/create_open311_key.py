@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shequ.cases import services
 from shequ.core.errors import RuleError
+from shequ.core.text import clean_text
 
 
 class Command(BaseCommand):
@@ -22,7 +23,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("name", help="the client's name, e.g. 12345 热线平台 (at most 64 characters)")
+        parser.add_argument(
+            "name", type=clean_text, help="the client's name, e.g. 12345 热线平台 (at most 64 characters)"
+        )
 
     def handle(self, *args: Any, name: str, **options: Any) -> None:
         try:

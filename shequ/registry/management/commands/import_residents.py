@@ -1,8 +1,9 @@
 """`manage.py import_residents FILE [--dry-run] [--errors OUT.xlsx] [--user USERNAME]`.
 
 Operators rely on the output: bad rows first as `第N行 列名: 原因`, then one summary line
-`created=N updated=N unchanged=N failed=N` last. Exit 0 when the file was read (even with bad
-rows); a CommandError (non-zero) when it could not be read.
+`created=N updated=N unchanged=N failed=N` last (then ` skipped=N` when blank or total rows were
+skipped). Exit 0 when the file was read (even with bad rows); a CommandError (non-zero) when it
+could not be read.
 """
 
 from __future__ import annotations
