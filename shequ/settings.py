@@ -23,7 +23,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "shequ.accounts.admin_site.ShequAdminConfig",  # django.contrib.admin behind our login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -123,6 +123,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Login policy: lock an account for a while after repeated failures; sessions end when idle.
 SHEQU_LOGIN_MAX_FAILURES = env.int("SHEQU_LOGIN_MAX_FAILURES", default=5)
 SHEQU_LOGIN_LOCK_MINUTES = env.int("SHEQU_LOGIN_LOCK_MINUTES", default=15)
+# The Django admin (/django-admin/) answers 404 unless this is on; its login is the app's own.
+SHEQU_ADMIN_ENABLED = env.bool("SHEQU_ADMIN_ENABLED", default=False)
 SHEQU_IDLE_TIMEOUT_MINUTES = env.int("SHEQU_IDLE_TIMEOUT_MINUTES", default=30)
 # Failed logins per client address (page and API) before that address must wait (docs/security.md).
 SHEQU_LOGIN_IP_RATE = env.str("SHEQU_LOGIN_IP_RATE", default="30/15min")
