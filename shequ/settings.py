@@ -161,8 +161,13 @@ STORAGES = {
         )
     },
 }
+# Uploads (case photos, import files) hold personal data: MEDIA_ROOT is private storage that no URL
+# serves. MEDIA_URL is None, so a file's .url raises instead of naming a public address; files go
+# out only through views that check scope, or the Open311 photo's signed, expiring URL.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
-MEDIA_URL = "/media/"
+MEDIA_URL = None
+# How long a signed photo URL (Open311 media_url) stays valid, in seconds.
+SHEQU_SIGNED_URL_MAX_AGE = env.int("SHEQU_SIGNED_URL_MAX_AGE", default=3600)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
@@ -228,6 +233,8 @@ LOGGING = {
 }
 
 # Registry figures a county admin may change (DESIGN rule 8).
+# A check-only import keeps its file this long for "import it now"; every other ending deletes it.
+SHEQU_IMPORT_KEEP_CHECKED_MINUTES = env.int("SHEQU_IMPORT_KEEP_CHECKED_MINUTES", default=60)
 SHEQU_IMPORT_BATCH_SIZE = env.int("SHEQU_IMPORT_BATCH_SIZE", default=500)
 SHEQU_GRID_MAX_OVERLAP_RATIO = env.float("SHEQU_GRID_MAX_OVERLAP_RATIO", default=0.05)
 SHEQU_MAP_TILE_URL = env.str("SHEQU_MAP_TILE_URL", default="")

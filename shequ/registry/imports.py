@@ -1170,6 +1170,7 @@ def run_job(job: ImportJob) -> ImportResult | None:
         job.status = ImportStatus.FAILED
         job.message = "导入中途出错，已保存的批次保留；请检查文件后重新导入（重复导入不会产生重复数据）"
         job.finished_at = timezone.now()
+        _drop_file(job)
         job.save()
         raise
     job.refresh_from_db()
@@ -1185,16 +1186,38 @@ def run_job(job: ImportJob) -> ImportResult | None:
     if result.ignored_columns:
         job.message = "已忽略的列：" + "、".join(result.ignored_columns)
     job.finished_at = timezone.now()
-    if not job.dry_run:
+    if not job.dry_run or settings.SHEQU_IMPORT_KEEP_CHECKED_MINUTES <= 0:
         _drop_file(job)
     job.save()
+    purge_checked_files()
     return result
 
 
-def _drop_file(job: ImportJob) -> None:
-    """The upload holds ID and phone numbers in plaintext: once imported, it is not kept (PIPL).
+def checked_file_expired(job: ImportJob) -> bool:
+    """A check-only run's file is kept SHEQU_IMPORT_KEEP_CHECKED_MINUTES for "import it now"."""
+    keep = dt.timedelta(minutes=settings.SHEQU_IMPORT_KEEP_CHECKED_MINUTES)
+    return job.finished_at is None or job.finished_at <= timezone.now() - keep
 
-    A check-only run keeps it, so the same file can then be imported for real.
+
+def purge_checked_files() -> int:
+    """Delete the files of check-only runs kept past their time; run whenever a job ends or starts."""
+    keep = dt.timedelta(minutes=settings.SHEQU_IMPORT_KEEP_CHECKED_MINUTES)
+    stale = ImportJob.objects.exclude(file="").filter(
+        status__in=[ImportStatus.DONE, ImportStatus.FAILED], finished_at__lte=timezone.now() - keep
+    )
+    count = 0
+    for job in stale:
+        _drop_file(job)
+        job.save(update_fields=["file", "updated_at"])
+        count += 1
+    return count
+
+
+def _drop_file(job: ImportJob) -> None:
+    """The upload holds ID and phone numbers in plaintext: it is deleted when its job ends, in
+    every mode (PIPL; docs/security.md). A check-only run keeps it a short while
+    (SHEQU_IMPORT_KEEP_CHECKED_MINUTES), so the same file can then be imported for real; the row
+    errors live on the job, not in the file.
     """
     if (
         job.file

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest
@@ -118,12 +119,13 @@ def request_as_dict(case: Case, request: HttpRequest) -> dict[str, Any]:
 
 
 def media_url(case: Case, request: HttpRequest) -> str | None:
-    """An absolute URL to the first report photo, signed so it cannot be guessed from an id."""
+    """An absolute URL to the first report photo, signed so it cannot be guessed from an id, and
+    good for SHEQU_SIGNED_URL_MAX_AGE seconds (a copied link stops working)."""
     photos: list[CaseAttachment] = getattr(case, "report_photos", [])
     if not photos or case.status in PHOTO_HIDDEN:
         return None
     photo = photos[0]
-    signed = signing.Signer(salt=MEDIA_SALT).sign(str(photo.pk))
+    signed = signing.TimestampSigner(salt=MEDIA_SALT).sign(str(photo.pk))
     ext = EXTENSIONS.get(photo.content_type, "jpg")
     return request.build_absolute_uri(reverse("open311:media", args=[signed, ext]))
 
@@ -131,7 +133,9 @@ def media_url(case: Case, request: HttpRequest) -> str | None:
 def photo_for(signed: str) -> CaseAttachment | None:
     """The report photo a signed URL names, if it may still be shown."""
     try:
-        pk = int(signing.Signer(salt=MEDIA_SALT).unsign(signed))
+        pk = int(
+            signing.TimestampSigner(salt=MEDIA_SALT).unsign(signed, max_age=settings.SHEQU_SIGNED_URL_MAX_AGE)
+        )
     except (signing.BadSignature, ValueError):
         return None
     return (

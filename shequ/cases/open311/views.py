@@ -319,7 +319,7 @@ def media(request: HttpRequest, signed: str, ext: str) -> HttpResponseBase:
         except OSError:
             response = None
         if response is not None:
-            response["Cache-Control"] = "public, max-age=3600"
+            response["Cache-Control"] = f"private, max-age={min(3600, settings.SHEQU_SIGNED_URL_MAX_AGE)}"
             return response
     return render_error(Open311Error(404, _("No such photo.")), negotiate(request))
 

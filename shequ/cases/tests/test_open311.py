@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
@@ -639,14 +640,31 @@ def test_a_report_photo_is_published_once_accepted_through_a_signed_url(
     stored = case.attachments.get()
     with stored.file.open("rb") as f:
         assert b"".join(response.streaming_content) == f.read()
-    assert xml_of(api.get(f"{V2}/requests/{case.number}.xml")).findtext("request/media_url") == url
+    in_xml = xml_of(api.get(f"{V2}/requests/{case.number}.xml")).findtext("request/media_url")
+    assert in_xml.split(":")[:2] == url.split(":")[:2]  # the same photo (signed at its own second)
 
     signed = path.removeprefix("/open311/v2/media/").removesuffix(".jpg")
-    pk, signature = signed.split(":")
-    errors_xml(api.get(f"/open311/v2/media/{int(pk) + 1}:{signature}.jpg"), 404)  # forged
+    pk, stamp, signature = signed.split(":")
+    errors_xml(api.get(f"/open311/v2/media/{int(pk) + 1}:{stamp}:{signature}.jpg"), 404)  # forged
     errors_xml(api.get(f"/open311/v2/media/{pk}.jpg"), 404)  # unsigned
     errors_xml(api.get(f"/open311/v2/media/{signed}.png"), 404)
     errors_xml(api.post(path), 405)
+
+
+def test_a_signed_photo_url_expires(world: CaseWorld, api: Client, settings: Any) -> None:
+    settings.SHEQU_SIGNED_URL_MAX_AGE = 600
+    case = report(world, photo_files=[photo()])
+    services.accept_case(case, by=world.worker)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        path = _status_of(api, case)["media_url"].removeprefix("http://testserver")
+        traveller.shift(dt.timedelta(seconds=590))
+        assert api.get(path).status_code == 200
+        traveller.shift(dt.timedelta(seconds=20))
+        errors_xml(api.get(path), 404)
+        # A fresh list signs afresh.
+        assert (
+            api.get(_status_of(api, case)["media_url"].removeprefix("http://testserver")).status_code == 200
+        )
 
 
 def test_photos_of_refused_cases_are_never_served(world: CaseWorld, api: Client) -> None:
