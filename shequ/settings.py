@@ -250,6 +250,8 @@ SHEQU_CASE_DUPLICATE_DAYS = env.int("SHEQU_CASE_DUPLICATE_DAYS", default=7)
 SHEQU_CASE_HOTSPOT_COUNT = env.int("SHEQU_CASE_HOTSPOT_COUNT", default=3)
 SHEQU_CASE_HOTSPOT_DAYS = env.int("SHEQU_CASE_HOTSPOT_DAYS", default=30)
 SHEQU_CASE_PHOTO_MAX_MB = env.int("SHEQU_CASE_PHOTO_MAX_MB", default=10)
+# Photos with more pixels are refused from their header, before decoding (docs/security.md).
+SHEQU_CASE_PHOTO_MAX_PIXELS = env.int("SHEQU_CASE_PHOTO_MAX_PIXELS", default=40_000_000)
 SHEQU_CASE_PHOTOS_MAX = env.int("SHEQU_CASE_PHOTOS_MAX", default=6)
 # Cases `seed_demo` plays through the loop; 0 means 30 a year per 1,000 residents (the benchmark
 # harness caps it so a city of a million seeds in minutes, not an hour: docs/benchmarks.md).
