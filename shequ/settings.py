@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shequ.core.security.SecurityHeadersMiddleware",  # Content-Security-Policy, Permissions-Policy
+    "shequ.core.security.NoStoreMiddleware",  # no-store for signed-in users and @personal_data views
     "simple_history.middleware.HistoryRequestMiddleware",
     "shequ.accounts.middleware.ActiveScopeMiddleware",
 ]

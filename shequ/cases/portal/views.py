@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.core.errors import RuleError
 from shequ.core.parsing import normalize_phone
+from shequ.core.security import personal_data
 from shequ.registry.views.common import add_rule_errors
 
 from .. import selectors as case_selectors
@@ -236,6 +237,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
     return response
 
 
+@personal_data
 @require_http_methods(["GET", "POST"])
 def follow(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -277,6 +279,7 @@ def _render_case(request: HttpRequest, case: Case, evaluate_form: EvaluateForm |
     return render(request, "cases/portal/case.html", context)
 
 
+@personal_data
 @require_GET
 def case_page(request: HttpRequest, number: str) -> HttpResponse:
     granted = access.granted(request, number)
@@ -285,6 +288,7 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
     return _render_case(request, granted.case)
 
 
+@personal_data
 @require_POST
 def evaluate(request: HttpRequest, number: str) -> HttpResponse:
     granted = access.granted(request, number)

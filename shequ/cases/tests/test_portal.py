@@ -194,6 +194,16 @@ def test_a_large_jpeg_is_decoded_in_draft_mode_and_shrunk() -> None:
         assert max(image.size) <= photos.MAX_SIDE and image.format == "JPEG"
 
 
+def test_the_portal_case_page_is_never_stored_but_the_public_pages_may_be(
+    client: Client, world: CaseWorld
+) -> None:
+    post_report(client, world)
+    case = Case.objects.get()
+    page = client.get(reverse("portal:case", args=[case.number]))
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert "no-store" not in client.get(reverse("portal:home")).get("Cache-Control", "")
+
+
 def test_resident_reports_a_point_tapped_on_the_map(client: Client, world: CaseWorld) -> None:
     response = post_report(client, world, building="", latitude="28.905000", longitude="119.815000")
     assert response.status_code == 302
