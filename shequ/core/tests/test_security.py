@@ -477,6 +477,33 @@ def test_the_django_admin_login_checks_csrf(db: Any, settings: Any) -> None:
     assert response.status_code == 403
 
 
+# --- format suffixes ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_no_api_route_answers_500_to_a_format_suffix(county: County) -> None:
+    """Schemathesis found GET /api/v1/cases/{id}/attachments/0.5/ answering 500: DRF's format
+    suffix reached a custom action as an unexpected `format` argument. Every route under the API,
+    with a suffix in every place one could go, as an admin who may call them all."""
+    client = Client(raise_request_exception=False)
+    client.force_login(make_user(Role.ADMIN))
+    tried = 0
+    for route, _pattern in _routes(get_resolver().url_patterns):
+        if not route.startswith("api/v1/"):
+            continue
+        url = _sample_url(route)
+        if url is None:
+            continue
+        base = url.rstrip("/")
+        for variant in {f"{base}.json", f"{base}.json/", f"{base}.5/", f"{base}/0.5/", f"{base}.api"}:
+            for method in ("get", "post", "delete"):
+                response = getattr(client, method)(variant)
+                assert response.status_code < 500, f"{method.upper()} {variant}: {response.status_code}"
+                tried += 1
+    assert tried > 100
+    assert Client().get("/api/v1/cases/1/attachments/0.5/").status_code in (401, 403, 404)
+
+
 # --- logs ----------------------------------------------------------------------------------------
 
 
