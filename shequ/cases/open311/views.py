@@ -39,6 +39,7 @@ from .service_requests import (
     offered_services,
     photo_for,
     public_cases,
+    published_cases,
     request_as_dict,
     service_as_dict,
     w3,
@@ -183,7 +184,7 @@ def _service(code: str | None) -> CaseCategory:
 def service_requests(request: HttpRequest, params: Params) -> Body:
     if request.method == "POST":
         return _post_request(params)
-    cases = filter_requests(public_cases(), params)[:MAX_REQUESTS]
+    cases = filter_requests(published_cases(), params)[:MAX_REQUESTS]
     return [request_as_dict(case, request) for case in cases], "service_requests"
 
 

@@ -91,6 +91,24 @@ def look_up(client: Client, number: str, phone: str = PHONE) -> Any:
     return client.post(reverse("portal:follow"), {"number": number, "phone": phone})
 
 
+def test_numbers_in_a_description_are_masked_on_the_portal_and_the_case_pages(
+    client: Client, world: CaseWorld
+) -> None:
+    text = "请联系 138 1234 5678 或 +86 139-8765-4321，身份证 330723 19900101 1237"
+    case = resident_case(world, description=text)
+    services.comment_case(case, by=world.worker, note="已联系 8613812345678", public=True)
+    look_up(client, case.number)
+    staff = Client()
+    staff.force_login(world.worker)
+    for page in (
+        client.get(reverse("portal:case", args=[case.number])).content.decode(),
+        staff.get(reverse("cases:detail", args=[case.pk])).content.decode(),
+    ):
+        assert "138****5678" in page and "139****4321" in page and "330723********1237" in page
+        for secret in ("1234 5678", "139-8765", "19900101", "8613812345678"):
+            assert secret not in page
+
+
 # --- home and the report form --------------------------------------------------------------------
 
 
