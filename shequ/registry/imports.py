@@ -336,6 +336,7 @@ class _Importer:
         self.by = by
         self.history_user = by if getattr(by, "pk", None) else None
         self.dry_run = dry_run
+        self.id_conflicts: list[Resident] = []  # audited after the batch, which a check rolls back
         self.header_of = header_of
         self.reason = f"批量导入：{filename}"[:100]
         self.scope: Scope = scope_for(by, Perm.IMPORT_REGISTRY) if by is not None else Scope(True)
@@ -691,9 +692,12 @@ class _Importer:
         for row in good:
             resident = existing.get(row.digest) if row.digest else None
             if resident is not None and not self.scope.covers(resident.area_path):
+                # Say only that it cannot be used here, and audit it in the holder's area, as
+                # registering one resident does (docs/security.md).
                 self.fail(
-                    row, "id_number", "该证件号码的居民已在您管辖范围以外登记，请联系其所在社区办理迁入"
+                    row, "id_number", "该证件号码无法在此使用；如该居民从别处迁入，请由其原社区办理迁出"
                 )
+                self.id_conflicts.append(resident)
         self._resolve_buildings(good)
         self._resolve_dwellings(good)
         for row in good:
@@ -1122,6 +1126,14 @@ def _run_batch(
             transaction.set_rollback(True)
     if importer.dry_run:
         importer._reset_places()  # what the batch created was rolled back
+    for holder in importer.id_conflicts:
+        record_event(
+            actor=importer.by,
+            action="resident:id_conflict",
+            target=holder,
+            reason=gettext("The ID number was entered for another resident."),
+        )
+    importer.id_conflicts.clear()
     for row in parsed:
         if row.errors:
             result.failed += 1

@@ -440,6 +440,23 @@ def test_user_import_is_limited_to_their_scope(county: County, tmp_path: Path) -
     assert county.residents["b11"].grid == county.grid_b1_1
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_an_import_row_with_a_number_held_elsewhere_says_only_that_it_cannot_be_used_here(
+    county: County, tmp_path: Path, dry_run: bool
+) -> None:
+    """An import was a bulk test of where ID numbers are registered (docs/security.md)."""
+    worker = make_user("community_worker", county.community_a1)
+    holder = county.residents["b11"]
+    rows = [["冒用", pii.plaintext_id_number(holder), "", "", "", "", county.grid_a1_1.code] + [""] * 8]
+    result = run_import(write_xlsx(tmp_path / "s.xlsx", rows), by=worker, dry_run=dry_run)
+    [error] = result.errors
+    assert error.column == "身份证号码" and "无法在此使用" in error.reason
+    assert "管辖范围以外" not in error.reason and county.community_b1.name not in error.reason
+    event = AuditEvent.objects.get(action="resident:id_conflict")
+    assert event.actor == worker and event.target_id == str(holder.pk)
+    assert event.area_path == holder.area_path
+
+
 def test_dry_run_stores_nothing_but_counts_the_same(county: County, tmp_path: Path) -> None:
     source = write_xlsx(tmp_path / "in.xlsx", dirty_rows(county))
     counts = (Resident.objects.count(), Building.objects.count(), Household.objects.count())
