@@ -24,7 +24,7 @@ class User(AbstractUser):
     def locked_until(self) -> dt.datetime | None:
         """The latest lock on this username from any address (users_in_scope annotates it)."""
         if hasattr(self, "lock_until"):
-            return self.lock_until  # type: ignore[no-any-return]
+            return self.lock_until
         return (
             LoginLock.objects.filter(username=self.username, locked_until__gt=timezone.now())
             .order_by("-locked_until")
