@@ -35,7 +35,7 @@ demo: install
 	  $(PY) manage.py db_worker --queue-name '*' & \
 	  $(PY) manage.py run_case_clock --every 60 & \
 	  $(PY) manage.py refresh_figures --every 300 & \
-	  DEBUG=1 $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	  DEBUG=1 SHEQU_ADMIN_ENABLED=1 $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff format --check shequ scripts bench

@@ -9,6 +9,9 @@ from shequ.cases.api import register as register_cases
 from shequ.registry.api import register as register_registry
 
 router = DefaultRouter()
+# No ".json" twins of every route: DRF passed their `format` to custom actions that do not take it
+# (GET /api/v1/cases/1/attachments/0.5/ answered 500). `?format=` and the Accept header remain.
+router.include_format_suffixes = False
 register_registry(router)
 register_cases(router)
 

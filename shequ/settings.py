@@ -23,7 +23,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "shequ.accounts.admin_site.ShequAdminConfig",  # django.contrib.admin behind our login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shequ.core.security.SecurityHeadersMiddleware",  # Content-Security-Policy, Permissions-Policy
+    "shequ.core.security.NoStoreMiddleware",  # no-store for signed-in users and @personal_data views
     "simple_history.middleware.HistoryRequestMiddleware",
     "shequ.accounts.middleware.ActiveScopeMiddleware",
 ]
@@ -124,6 +125,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Login policy: lock an account for a while after repeated failures; sessions end when idle.
 SHEQU_LOGIN_MAX_FAILURES = env.int("SHEQU_LOGIN_MAX_FAILURES", default=5)
 SHEQU_LOGIN_LOCK_MINUTES = env.int("SHEQU_LOGIN_LOCK_MINUTES", default=15)
+# The Django admin (/django-admin/) answers 404 unless this is on; its login is the app's own.
+SHEQU_ADMIN_ENABLED = env.bool("SHEQU_ADMIN_ENABLED", default=False)
 SHEQU_IDLE_TIMEOUT_MINUTES = env.int("SHEQU_IDLE_TIMEOUT_MINUTES", default=30)
 # Failed logins per client address (page and API) before that address must wait (docs/security.md).
 SHEQU_LOGIN_IP_RATE = env.str("SHEQU_LOGIN_IP_RATE", default="30/15min")
@@ -160,8 +163,13 @@ STORAGES = {
         )
     },
 }
+# Uploads (case photos, import files) hold personal data: MEDIA_ROOT is private storage that no URL
+# serves. MEDIA_URL is None, so a file's .url raises instead of naming a public address; files go
+# out only through views that check scope, or the Open311 photo's signed, expiring URL.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
-MEDIA_URL = "/media/"
+MEDIA_URL = None
+# How long a signed photo URL (Open311 media_url) stays valid, in seconds.
+SHEQU_SIGNED_URL_MAX_AGE = env.int("SHEQU_SIGNED_URL_MAX_AGE", default=3600)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
@@ -227,6 +235,8 @@ LOGGING = {
 }
 
 # Registry figures a county admin may change (DESIGN rule 8).
+# A check-only import keeps its file this long for "import it now"; every other ending deletes it.
+SHEQU_IMPORT_KEEP_CHECKED_MINUTES = env.int("SHEQU_IMPORT_KEEP_CHECKED_MINUTES", default=60)
 SHEQU_IMPORT_BATCH_SIZE = env.int("SHEQU_IMPORT_BATCH_SIZE", default=500)
 SHEQU_GRID_MAX_OVERLAP_RATIO = env.float("SHEQU_GRID_MAX_OVERLAP_RATIO", default=0.05)
 SHEQU_MAP_TILE_URL = env.str("SHEQU_MAP_TILE_URL", default="")
@@ -246,6 +256,8 @@ SHEQU_CASE_DUPLICATE_DAYS = env.int("SHEQU_CASE_DUPLICATE_DAYS", default=7)
 SHEQU_CASE_HOTSPOT_COUNT = env.int("SHEQU_CASE_HOTSPOT_COUNT", default=3)
 SHEQU_CASE_HOTSPOT_DAYS = env.int("SHEQU_CASE_HOTSPOT_DAYS", default=30)
 SHEQU_CASE_PHOTO_MAX_MB = env.int("SHEQU_CASE_PHOTO_MAX_MB", default=10)
+# Photos with more pixels are refused from their header, before decoding (docs/security.md).
+SHEQU_CASE_PHOTO_MAX_PIXELS = env.int("SHEQU_CASE_PHOTO_MAX_PIXELS", default=40_000_000)
 SHEQU_CASE_PHOTOS_MAX = env.int("SHEQU_CASE_PHOTOS_MAX", default=6)
 # Cases `seed_demo` plays through the loop; 0 means 30 a year per 1,000 residents (the benchmark
 # harness caps it so a city of a million seeds in minutes, not an hour: docs/benchmarks.md).

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -34,8 +33,4 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 handler404 = "shequ.core.api.not_found"  # JSON errors under /api/ for URLs no route matches
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served, not even with DEBUG: uploads hold personal data (docs/security.md).

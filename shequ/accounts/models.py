@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -10,8 +12,6 @@ from .roles import Role
 
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=64, blank=True)
-    failed_logins = models.PositiveSmallIntegerField(_("failed logins"), default=0)
-    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -21,8 +21,47 @@ class User(AbstractUser):
         return self.full_name or self.username
 
     @property
+    def locked_until(self) -> dt.datetime | None:
+        """The latest lock on this username from any address (users_in_scope annotates it)."""
+        if hasattr(self, "lock_until"):
+            return self.lock_until
+        return (
+            LoginLock.objects.filter(username=self.username, locked_until__gt=timezone.now())
+            .order_by("-locked_until")
+            .values_list("locked_until", flat=True)
+            .first()
+        )
+
+    @property
     def is_locked(self) -> bool:
-        return self.locked_until is not None and self.locked_until > timezone.now()
+        until = self.locked_until
+        return until is not None and until > timezone.now()
+
+
+class LoginLock(models.Model):
+    """Failed logins in a row for one username from one client address, and the lock they cause.
+
+    Keyed by both, so a stranger guessing from elsewhere cannot lock a worker out of their own
+    desk; a username that does not exist is counted the same way, so the answers do not tell which
+    usernames exist (docs/security.md).
+    """
+
+    username = models.CharField(_("username"), max_length=150)
+    address = models.CharField(_("address"), max_length=64, blank=True)
+    failures = models.PositiveSmallIntegerField(_("failed logins"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("login lock")
+        verbose_name_plural = _("login locks")
+        constraints = [
+            models.UniqueConstraint(fields=["username", "address"], name="accounts_loginlock_unique"),
+        ]
+        indexes = [models.Index(fields=["updated_at"], name="accounts_loginlock_updated")]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.address}"
 
 
 class RoleAssignment(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import math
 from typing import Any
 
@@ -12,7 +13,6 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from shequ.core.errors import RuleError
 
 from . import scope as scope_mod
 from . import throttle
-from .models import RoleAssignment, User
+from .models import LoginLock, RoleAssignment, User
 from .roles import AREA_ROLES, GRID_ROLES, LEVEL_LABELS, ROLE_RANK, Perm, Role
 
 
@@ -39,56 +39,82 @@ class LoginThrottled(RuleError):
 
 
 def log_in(request: HttpRequest | None, *, username: str, password: str) -> User:
-    """Check a password under the lock-out policy; the same message for every failure.
+    """Check a password under the lock-out policy. Every way in (the login page, the token API and
+    the Django admin, whose login is this page) comes through here, so the rule is written once.
 
-    Two limits: an account locks after SHEQU_LOGIN_MAX_FAILURES failures in a row, and an address
-    that fails SHEQU_LOGIN_IP_RATE times is refused for the rest of that window, even with a right
-    password, so spraying one password over many accounts gets nowhere either.
+    Two limits: a username locks for SHEQU_LOGIN_LOCK_MINUTES after SHEQU_LOGIN_MAX_FAILURES
+    failures in a row from one address (the same address: a stranger elsewhere cannot lock a worker
+    out), and an address that fails SHEQU_LOGIN_IP_RATE times is refused for the rest of that
+    window, even with a right password, so spraying one password over many accounts gets nowhere.
+    An unknown username fails, counts and locks exactly like a real one.
     """
-    limit, ip = throttle.failed_logins(), throttle.client_ip(request) if request is not None else None
+    ip = throttle.client_ip(request) if request is not None else None
+    limit = throttle.failed_logins()
     if ip is not None and (wait := limit.wait_seconds(ip)):
         raise LoginThrottled(wait)
     try:
-        return _check_password(request, username=username, password=password)
+        return _check_password(request, username=username, password=password, address=ip or "")
     except RuleError:
         if ip is not None:
             limit.hit(ip)
         raise
 
 
-def _check_password(request: HttpRequest | None, *, username: str, password: str) -> User:
-    generic = RuleError("login_failed", _("Wrong username or password."))
-    user = User.objects.filter(username=username).first()
-    if user is not None and user.is_locked:
+def _check_password(request: HttpRequest | None, *, username: str, password: str, address: str) -> User:
+    lock = LoginLock.objects.filter(username=username, address=address).first()
+    if lock is not None and lock.locked_until is not None and lock.locked_until > timezone.now():
         raise RuleError(
             "account_locked",
-            _("Too many failed attempts. The account is locked until %(time)s.")
-            % {"time": timezone.localtime(user.locked_until).strftime("%H:%M")},
+            _("Too many failed attempts. Try again after %(time)s.")
+            % {"time": timezone.localtime(lock.locked_until).strftime("%H:%M")},
         )
     authed = authenticate(request, username=username, password=password)
     if authed is None:
-        if user is not None:
-            _record_failure(user)
-        raise generic
+        _record_failure(username, address)
+        raise RuleError("login_failed", _("Wrong username or password."))
     assert isinstance(authed, User)
-    if authed.failed_logins or authed.locked_until:
-        User.objects.filter(pk=authed.pk).update(failed_logins=0, locked_until=None)
+    if lock is not None:
+        lock.delete()
     return authed
 
 
-def _record_failure(user: User) -> None:
+def _record_failure(username: str, address: str) -> None:
+    now = timezone.now()
+    window = dt.timedelta(minutes=settings.SHEQU_LOGIN_LOCK_MINUTES)
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
-        user.refresh_from_db(fields=["failed_logins"])
-        if user.failed_logins >= settings.SHEQU_LOGIN_MAX_FAILURES:
-            until = timezone.now() + dt.timedelta(minutes=settings.SHEQU_LOGIN_LOCK_MINUTES)
-            User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
-            record_event(actor=None, action="user:lock", target=user, reason=_("Repeated failed logins"))
+        # Counts that have lain still for a lock period are forgotten, so the table stays small.
+        LoginLock.objects.filter(updated_at__lt=now - window).exclude(locked_until__gt=now).delete()
+        lock, _created = LoginLock.objects.select_for_update().get_or_create(
+            username=username, address=address
+        )
+        if lock.locked_until is not None and lock.locked_until <= now:
+            lock.failures, lock.locked_until = 0, None  # a lock that ran out starts a fresh count
+        lock.failures += 1
+        if lock.failures >= settings.SHEQU_LOGIN_MAX_FAILURES:
+            lock.locked_until, lock.failures = now + window, 0
+            user = User.objects.filter(username=username).first()
+            if user is not None:
+                record_event(
+                    actor=None,
+                    action="user:lock",
+                    target=user,
+                    reason=_("Repeated failed logins"),
+                    ip_address=address if _is_ip(address) else None,
+                )
+        lock.save()
+
+
+def _is_ip(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
 
 
 def unlock_user(user: User, *, by: User) -> None:
     _check_can_manage(by, user)
-    User.objects.filter(pk=user.pk).update(locked_until=None, failed_logins=0)
+    LoginLock.objects.filter(username=user.username).delete()
     record_event(actor=by, action="user:unlock", target=user)
 
 

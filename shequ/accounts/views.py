@@ -8,10 +8,11 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +23,7 @@ from . import services
 from .decorators import perm_required
 from .forms import AssignmentForm, LoginForm, PasswordChangeForm, UserCreateForm, role_choices
 from .middleware import SESSION_KEY
-from .models import RoleAssignment, User
+from .models import LoginLock, RoleAssignment, User
 from .roles import Perm
 from .scope import Scope, assignments_of, scope_for
 from .typing import AuthedRequest
@@ -102,6 +103,9 @@ def users_in_scope(request: HttpRequest) -> QuerySet[User]:
     qs = User.objects.all()
     if not scope.everything:
         qs = qs.filter(pk__in=RoleAssignment.objects.filter(scope.q("scope_path")).values("user_id"))
+    # The latest running lock from any address, for the status badge (User.locked_until reads it).
+    locks = LoginLock.objects.filter(username=OuterRef("username"), locked_until__gt=timezone.now())
+    qs = qs.annotate(lock_until=Subquery(locks.order_by("-locked_until").values("locked_until")[:1]))
     return qs.prefetch_related(Prefetch("assignments", queryset=RoleAssignment.objects.order_by("id")))
 
 

@@ -97,6 +97,14 @@ class CategoryForm(Form):
         required=False,
         help_text=_("Offered on the resident portal and to Open311 clients."),
     )
+    published = forms.BooleanField(
+        label=_("published on Open311"),
+        required=False,
+        help_text=_(
+            "Accepted cases appear in the public Open311 list, numbers masked and located only to "
+            "the building or road. Keep off for disputes and requests for help."
+        ),
+    )
     active = forms.BooleanField(
         label=_("In use"),
         required=False,

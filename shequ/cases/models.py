@@ -171,6 +171,16 @@ class CaseCategory(TimeStamped):
         default=True,
         help_text=_("Offered on the resident portal and to Open311 clients."),
     )
+    # Off by default: a new category's cases stay inside until an admin decides they may be
+    # published. Disputes and requests for help (family, neighbours, livelihood) stay off.
+    published = models.BooleanField(
+        _("published on Open311"),
+        default=False,
+        help_text=_(
+            "Accepted cases appear in the public Open311 list, numbers masked and located only to "
+            "the building or road. Keep off for disputes and requests for help."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     sort = models.PositiveSmallIntegerField(_("order"), default=0)
     accept_hours = models.DecimalField(_("accept within (working hours)"), max_digits=6, decimal_places=1)

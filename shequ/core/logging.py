@@ -11,15 +11,8 @@ from __future__ import annotations
 import logging
 import re
 
-from .masking import mask_id_number, mask_phone
+from .masking import mask_numbers_in_text
 
-# GB 11643: six-digit region, a birth date from 18xx to 20xx, sequence, check digit. Requiring a
-# plausible date keeps 18-digit micro-grid codes (community + grid + micro-grid) readable.
-_ID_NUMBER = re.compile(
-    r"(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?![0-9])"
-)
-# Mainland mobile numbers, also written 138-0013-8000, 138 0013 8000 or with +86 / 86 in front.
-_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![0-9])")
 # Credentials that may end up in a URL or a header someone logs: DRF tokens, Open311 keys, passwords.
 _SECRET = re.compile(
     r"(?i)(\b(?:token|api_key|apikey|password|passwd|secret|sessionid|csrftoken)\b[\"']?\s*[=:]\s*[\"']?"
@@ -29,8 +22,7 @@ _SECRET = re.compile(
 
 def mask_personal_data(text: str) -> str:
     """The text with ID numbers, mobile numbers and credentials masked."""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m[0]), text)
-    text = _MOBILE.sub(lambda m: mask_phone(m[1] + m[2] + m[3]), text)
+    text = mask_numbers_in_text(text)
     return _SECRET.sub(lambda m: m[1] + "********", text)
 
 

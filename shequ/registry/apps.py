@@ -6,3 +6,8 @@ class RegistryConfig(AppConfig):
     name = "shequ.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self) -> None:
+        from shequ.audit.views import register_labels
+
+        register_labels({"resident:id_conflict": _("Entered an ID number held by another resident")})

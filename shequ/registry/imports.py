@@ -339,6 +339,7 @@ class _Importer:
         self.by = by
         self.history_user = by if getattr(by, "pk", None) else None
         self.dry_run = dry_run
+        self.id_conflicts: list[Resident] = []  # audited after the batch, which a check rolls back
         self.header_of = header_of
         self.reason = f"批量导入：{filename}"[:100]
         self.scope: Scope = scope_for(by, Perm.IMPORT_REGISTRY) if by is not None else Scope(True)
@@ -694,9 +695,12 @@ class _Importer:
         for row in good:
             resident = existing.get(row.digest) if row.digest else None
             if resident is not None and not self.scope.covers(resident.area_path):
+                # Say only that it cannot be used here, and audit it in the holder's area, as
+                # registering one resident does (docs/security.md).
                 self.fail(
-                    row, "id_number", "该证件号码的居民已在您管辖范围以外登记，请联系其所在社区办理迁入"
+                    row, "id_number", "该证件号码无法在此使用；如该居民从别处迁入，请由其原社区办理迁出"
                 )
+                self.id_conflicts.append(resident)
         self._resolve_buildings(good)
         self._resolve_dwellings(good)
         for row in good:
@@ -1128,6 +1132,14 @@ def _run_batch(
             transaction.set_rollback(True)
     if importer.dry_run:
         importer._reset_places()  # what the batch created was rolled back
+    for holder in importer.id_conflicts:
+        record_event(
+            actor=importer.by,
+            action="resident:id_conflict",
+            target=holder,
+            reason=gettext("The ID number was entered for another resident."),
+        )
+    importer.id_conflicts.clear()
     for row in parsed:
         if row.errors:
             result.failed += 1
@@ -1177,6 +1189,7 @@ def run_job(job: ImportJob) -> ImportResult | None:
         job.status = ImportStatus.FAILED
         job.message = "导入中途出错，已保存的批次保留；请检查文件后重新导入（重复导入不会产生重复数据）"
         job.finished_at = timezone.now()
+        _drop_file(job)
         job.save()
         raise
     job.refresh_from_db()
@@ -1193,16 +1206,38 @@ def run_job(job: ImportJob) -> ImportResult | None:
     if result.ignored_columns:
         job.message = "已忽略的列：" + "、".join(result.ignored_columns)
     job.finished_at = timezone.now()
-    if not job.dry_run:
+    if not job.dry_run or settings.SHEQU_IMPORT_KEEP_CHECKED_MINUTES <= 0:
         _drop_file(job)
     job.save()
+    purge_checked_files()
     return result
 
 
-def _drop_file(job: ImportJob) -> None:
-    """The upload holds ID and phone numbers in plaintext: once imported, it is not kept (PIPL).
+def checked_file_expired(job: ImportJob) -> bool:
+    """A check-only run's file is kept SHEQU_IMPORT_KEEP_CHECKED_MINUTES for "import it now"."""
+    keep = dt.timedelta(minutes=settings.SHEQU_IMPORT_KEEP_CHECKED_MINUTES)
+    return job.finished_at is None or job.finished_at <= timezone.now() - keep
 
-    A check-only run keeps it, so the same file can then be imported for real.
+
+def purge_checked_files() -> int:
+    """Delete the files of check-only runs kept past their time; run whenever a job ends or starts."""
+    keep = dt.timedelta(minutes=settings.SHEQU_IMPORT_KEEP_CHECKED_MINUTES)
+    stale = ImportJob.objects.exclude(file="").filter(
+        status__in=[ImportStatus.DONE, ImportStatus.FAILED], finished_at__lte=timezone.now() - keep
+    )
+    count = 0
+    for job in stale:
+        _drop_file(job)
+        job.save(update_fields=["file", "updated_at"])
+        count += 1
+    return count
+
+
+def _drop_file(job: ImportJob) -> None:
+    """The upload holds ID and phone numbers in plaintext: it is deleted when its job ends, in
+    every mode (PIPL; docs/security.md). A check-only run keeps it a short while
+    (SHEQU_IMPORT_KEEP_CHECKED_MINUTES), so the same file can then be imported for real; the row
+    errors live on the job, not in the file.
     """
     if (
         job.file

@@ -7,7 +7,9 @@ and audits reveals. Nothing here deletes a resident: life events change status i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -41,6 +43,8 @@ from .models import (
     TagType,
 )
 from .validation import clean_resident
+
+_T = TypeVar("_T")
 
 
 def require(user: Any, perm: Perm, path: str | None = None) -> None:
@@ -264,12 +268,53 @@ def _apply(resident: Resident, data: dict[str, Any]) -> list[str]:
     return changed
 
 
-def _duplicate_id() -> RuleError:
-    return RuleError(
-        "duplicate_id_number",
-        _("A resident with this ID number is already registered."),
-        fields={"id_number": [_("Already registered.")]},
-    )
+class IdNumberTaken(RuleError):
+    """The number belongs to another resident; `_audits_id_conflicts` turns it into the answer."""
+
+    def __init__(self, digest: str) -> None:
+        super().__init__("id_number_unavailable", _("This ID number cannot be used here."))
+        self.digest = digest
+
+
+def _duplicate_id(resident: Resident) -> RuleError:
+    return IdNumberTaken(resident.id_number_digest)
+
+
+def _audits_id_conflicts(service: Callable[..., _T]) -> Callable[..., _T]:
+    """An ID number held by another resident gets one answer, "cannot be used here", so creating
+    residents cannot test where in the county a number is registered. Those who may reveal the
+    other resident's numbers are told where; every attempt is audited against that resident (in
+    its area, so its community sees it). Outside the service's transaction, which rolls back."""
+
+    @functools.wraps(service)
+    def wrapper(*args: Any, by: Any, **kwargs: Any) -> _T:
+        try:
+            return service(*args, by=by, **kwargs)
+        except IdNumberTaken as exc:
+            holder = (
+                Resident.objects.filter(id_number_digest=exc.digest)
+                .select_related("community", "grid")
+                .first()
+            )
+            message = _("This ID number cannot be used here.")
+            if holder is not None:
+                record_event(
+                    actor=by,
+                    action="resident:id_conflict",
+                    target=holder,
+                    reason=_("The ID number was entered for another resident."),
+                )
+                if by is None or scope_for(by, Perm.REVEAL_PII).covers(holder.area_path):
+                    place = " · ".join(p.name for p in (holder.community, holder.grid) if p is not None)
+                    message = _(
+                        "This ID number cannot be used here: it belongs to %(name)s in %(place)s."
+                    ) % {
+                        "name": holder.name,
+                        "place": place,
+                    }
+            raise RuleError("id_number_unavailable", message, fields={"id_number": [message]}) from exc
+
+    return wrapper
 
 
 def _check_unique_id(resident: Resident) -> None:
@@ -279,7 +324,7 @@ def _check_unique_id(resident: Resident) -> None:
         .exclude(pk=resident.pk)
         .exists()
     ):
-        raise _duplicate_id()
+        raise _duplicate_id(resident)
 
 
 def _save_resident(resident: Resident, by: Any) -> None:
@@ -294,10 +339,11 @@ def _save_resident(resident: Resident, by: Any) -> None:
             .exclude(pk=resident.pk)
             .exists()
         ):
-            raise _duplicate_id() from exc
+            raise _duplicate_id(resident) from exc
         raise
 
 
+@_audits_id_conflicts
 @transaction.atomic
 def register_resident(
     *,
@@ -334,6 +380,7 @@ def register_resident(
     return resident
 
 
+@_audits_id_conflicts
 @transaction.atomic
 def update_resident(resident: Resident, *, by: Any, fields: dict[str, Any], reason: str = "") -> list[str]:
     """Change a resident's own fields; history keeps the old values, who and why."""

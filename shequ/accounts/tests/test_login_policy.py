@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from shequ.accounts import services
-from shequ.accounts.models import RoleAssignment, User
+from shequ.accounts.models import LoginLock, RoleAssignment, User
 from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import Scope, scope_for
 from shequ.audit.models import AuditEvent
@@ -83,11 +83,10 @@ def test_limit_is_a_setting(clerk: User, settings: Any) -> None:
 
 def test_lock_ends_when_locked_until_passes(clerk: User) -> None:
     _fail("clerk", settings.SHEQU_LOGIN_MAX_FAILURES)
-    User.objects.filter(pk=clerk.pk).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
+    LoginLock.objects.filter(username="clerk").update(locked_until=timezone.now() - dt.timedelta(seconds=1))
     assert services.log_in(None, username="clerk", password=PASSWORD) == clerk
-    clerk.refresh_from_db()
-    assert clerk.failed_logins == 0
-    assert clerk.locked_until is None
+    assert not clerk.is_locked
+    assert not LoginLock.objects.filter(username="clerk").exists()
 
 
 def test_lock_ends_when_time_moves_on(clerk: User, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,11 +98,9 @@ def test_lock_ends_when_time_moves_on(clerk: User, monkeypatch: pytest.MonkeyPat
 
 def test_success_resets_the_failure_counter(clerk: User) -> None:
     _fail("clerk", settings.SHEQU_LOGIN_MAX_FAILURES - 1)
-    clerk.refresh_from_db()
-    assert clerk.failed_logins == settings.SHEQU_LOGIN_MAX_FAILURES - 1
+    assert LoginLock.objects.get(username="clerk").failures == settings.SHEQU_LOGIN_MAX_FAILURES - 1
     services.log_in(None, username="clerk", password=PASSWORD)
-    clerk.refresh_from_db()
-    assert clerk.failed_logins == 0
+    assert not LoginLock.objects.filter(username="clerk").exists()
     # The count starts again: another MAX-1 failures still do not lock.
     _fail("clerk", settings.SHEQU_LOGIN_MAX_FAILURES - 1)
     clerk.refresh_from_db()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from shequ.accounts import services
 from shequ.accounts.middleware import SESSION_KEY
-from shequ.accounts.models import RoleAssignment, User
+from shequ.accounts.models import LoginLock, RoleAssignment, User
 from shequ.accounts.roles import Role
 from shequ.testing import PASSWORD, County, make_user
 
@@ -225,10 +227,12 @@ def test_admin_adds_and_removes_roles_unlocks_and_deactivates(
     assert not RoleAssignment.objects.filter(pk=added.pk).exists()
     client.post(reverse("accounts:user_action", args=[target.pk, "remove_role"]), {"assignment": "999999"})
 
-    User.objects.filter(pk=target.pk).update(failed_logins=3)
+    LoginLock.objects.create(
+        username=target.username, address="10.0.0.9", locked_until=timezone.now() + dt.timedelta(minutes=9)
+    )
+    assert target.is_locked
     client.post(reverse("accounts:user_action", args=[target.pk, "unlock"]))
-    target.refresh_from_db()
-    assert target.failed_logins == 0
+    assert not target.is_locked
     client.post(reverse("accounts:user_action", args=[target.pk, "deactivate"]))
     target.refresh_from_db()
     assert not target.is_active

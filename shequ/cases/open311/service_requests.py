@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest
@@ -19,7 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from shequ.core.masking import mask_id_number, mask_phone
+from shequ.core.masking import mask_numbers_in_text
 
 from .. import selectors
 from ..models import AttachmentKind, Case, CaseAttachment, CaseCategory, CaseStatus
@@ -31,14 +33,25 @@ CLOSED_STATUSES = (CaseStatus.TO_EVALUATE, CaseStatus.CLOSED, CaseStatus.REFUSED
 # The spec's response volume: a span of 90 days or the first 1,000 requests, whichever is smaller.
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
-# A report photo is shown once a worker has accepted the case (so nobody publishes through us
-# unchecked), never for a refused one.
-PHOTO_HIDDEN = (CaseStatus.REPORTED, CaseStatus.REFUSED)
+# The public list shows a case only once a worker has taken it on (not waiting, refused or merged
+# into another), and only in a category marked published (docs/security.md).
+UNPUBLISHED_STATUSES = (CaseStatus.REPORTED, CaseStatus.REFUSED, CaseStatus.MERGED)
+# A point without a building is published to three decimals, about 100 m: the road, not the door.
+COARSE_PLACES = Decimal("0.001")
+# What a case outside the public list still answers by its number (for its reporter): the status,
+# the staff's note to the reporter and the times, nothing the reporter wrote or where.
+UNPUBLISHED_FIELDS = (
+    "description",
+    "agency_responsible",
+    "address",
+    "address_id",
+    "lat",
+    "long",
+    "media_url",
+)
 MEDIA_SALT = "shequ.cases.open311.media"
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _LOST_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 
 
@@ -75,10 +88,46 @@ def public_cases() -> QuerySet[Case]:
     )
 
 
+def published_cases() -> QuerySet[Case]:
+    """What anyone may list: accepted cases in published categories."""
+    return public_cases().filter(category__published=True).exclude(status__in=UNPUBLISHED_STATUSES)
+
+
+def is_published(case: Case) -> bool:
+    return case.category.published and case.status not in UNPUBLISHED_STATUSES
+
+
+def _coarse(value: Decimal | None) -> float | None:
+    return float(value.quantize(COARSE_PLACES)) if value is not None else None
+
+
+def public_place(case: Case) -> dict[str, Any]:
+    """Where, to the building or the road and never the flat: the building's standard address and
+    point when the case has one, otherwise no address (the typed one may name a flat) and the
+    point rounded to about 100 m."""
+    building = case.building
+    if building is not None:
+        lat = building.latitude if building.latitude is not None else case.latitude
+        long = building.longitude if building.longitude is not None else case.longitude
+        return {
+            "address": building.address,
+            "address_id": building.code,
+            "zipcode": None,
+            "lat": _coarse(lat),
+            "long": _coarse(long),
+        }
+    return {
+        "address": None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": _coarse(case.latitude),
+        "long": _coarse(case.longitude),
+    }
+
+
 def redact(text: str) -> str:
     """Mask mobile and ID numbers a reporter or worker typed into free text."""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text or "")
-    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
+    return mask_numbers_in_text(text)
 
 
 def w3(value: dt.datetime | None) -> str | None:
@@ -91,9 +140,11 @@ def open311_status(case: Case) -> str:
 
 
 def request_as_dict(case: Case, request: HttpRequest) -> dict[str, Any]:
+    """A published case in full (numbers masked, place coarsened); any other case, which only its
+    reporter asks for by number, as its status, the staff's note to the reporter and times alone."""
     closed = open311_status(case) == "closed"
     updated = (case.closed_at or case.resolved_at or case.updated_at) if closed else case.updated_at
-    return {
+    body = {
         "service_request_id": case.number,
         "status": open311_status(case),
         "status_notes": redact(case.status_notes),
@@ -105,25 +156,25 @@ def request_as_dict(case: Case, request: HttpRequest) -> dict[str, Any]:
         "requested_datetime": w3(case.reported_at),
         "updated_datetime": w3(updated),
         "expected_datetime": w3(case.due_at),  # the running stage's deadline; none when stopped
-        "address": redact(case.address),
-        "address_id": case.building.code if case.building else None,
-        "zipcode": None,
-        "lat": float(case.latitude) if case.latitude is not None else None,
-        "long": float(case.longitude) if case.longitude is not None else None,
+        **public_place(case),
         "media_url": media_url(case, request),
     }
+    if not is_published(case):
+        body.update(dict.fromkeys(UNPUBLISHED_FIELDS))
+    return body
 
 
 # --- photos --------------------------------------------------------------------------------------
 
 
 def media_url(case: Case, request: HttpRequest) -> str | None:
-    """An absolute URL to the first report photo, signed so it cannot be guessed from an id."""
+    """An absolute URL to the first report photo, signed so it cannot be guessed from an id, and
+    good for SHEQU_SIGNED_URL_MAX_AGE seconds (a copied link stops working)."""
     photos: list[CaseAttachment] = getattr(case, "report_photos", [])
-    if not photos or case.status in PHOTO_HIDDEN:
+    if not photos or not is_published(case):
         return None
     photo = photos[0]
-    signed = signing.Signer(salt=MEDIA_SALT).sign(str(photo.pk))
+    signed = signing.TimestampSigner(salt=MEDIA_SALT).sign(str(photo.pk))
     ext = EXTENSIONS.get(photo.content_type, "jpg")
     return request.build_absolute_uri(reverse("open311:media", args=[signed, ext]))
 
@@ -131,12 +182,16 @@ def media_url(case: Case, request: HttpRequest) -> str | None:
 def photo_for(signed: str) -> CaseAttachment | None:
     """The report photo a signed URL names, if it may still be shown."""
     try:
-        pk = int(signing.Signer(salt=MEDIA_SALT).unsign(signed))
+        pk = int(
+            signing.TimestampSigner(salt=MEDIA_SALT).unsign(signed, max_age=settings.SHEQU_SIGNED_URL_MAX_AGE)
+        )
     except (signing.BadSignature, ValueError):
         return None
     return (
-        CaseAttachment.objects.filter(pk=pk, kind=AttachmentKind.REPORT, case__category__public=True)
-        .exclude(case__status__in=PHOTO_HIDDEN)
+        CaseAttachment.objects.filter(
+            pk=pk, kind=AttachmentKind.REPORT, case__category__public=True, case__category__published=True
+        )
+        .exclude(case__status__in=UNPUBLISHED_STATUSES)
         .first()
     )
 

@@ -40,6 +40,7 @@ from .service_requests import (
     offered_services,
     photo_for,
     public_cases,
+    published_cases,
     request_as_dict,
     service_as_dict,
     w3,
@@ -189,7 +190,7 @@ def _service(code: str | None) -> CaseCategory:
 def service_requests(request: HttpRequest, params: Params) -> Body:
     if request.method == "POST":
         return _post_request(params)
-    cases = filter_requests(public_cases(), params)[:MAX_REQUESTS]
+    cases = filter_requests(published_cases(), params)[:MAX_REQUESTS]
     return [request_as_dict(case, request) for case in cases], "service_requests"
 
 
@@ -325,7 +326,7 @@ def media(request: HttpRequest, signed: str, ext: str) -> HttpResponseBase:
         except OSError:
             response = None
         if response is not None:
-            response["Cache-Control"] = "public, max-age=3600"
+            response["Cache-Control"] = f"private, max-age={min(3600, settings.SHEQU_SIGNED_URL_MAX_AGE)}"
             return response
     return render_error(Open311Error(404, _("No such photo.")), negotiate(request))
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shequ.core.errors import RuleError
 from shequ.core.pages import add_rule_errors
 from shequ.core.parsing import normalize_phone
+from shequ.core.security import personal_data
 from shequ.core.text import clean_text
 
 from .. import selectors as case_selectors
@@ -237,6 +238,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
     return response
 
 
+@personal_data
 @require_http_methods(["GET", "POST"])
 def follow(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -278,6 +280,7 @@ def _render_case(request: HttpRequest, case: Case, evaluate_form: EvaluateForm |
     return render(request, "cases/portal/case.html", context)
 
 
+@personal_data
 @require_GET
 def case_page(request: HttpRequest, number: str) -> HttpResponse:
     granted = access.granted(request, number)
@@ -286,6 +289,7 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
     return _render_case(request, granted.case)
 
 
+@personal_data
 @require_POST
 def evaluate(request: HttpRequest, number: str) -> HttpResponse:
     granted = access.granted(request, number)

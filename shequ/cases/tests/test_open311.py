@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
@@ -397,6 +398,7 @@ def test_every_field_error_is_its_own_error(world: CaseWorld, api: Client, key: 
 def test_control_characters_still_give_valid_xml(world: CaseWorld, api: Client, key: str) -> None:
     response = post(api, key, description="路灯\x01不亮\x0b已经一周", **IN_GRID)
     number = json_of(response)[0]["service_request_id"]
+    services.accept_case(Case.objects.get(number=number), by=world.worker)
     root = xml_of(api.get(f"{V2}/requests/{number}.xml"))
     assert root.findtext("request/description") == "路灯不亮已经一周"
 
@@ -413,9 +415,14 @@ def test_post_then_get_by_id_then_by_token(world: CaseWorld, api: Client, key: s
     assert list(got) == REQUEST_FIELDS
     assert got["service_request_id"] == number and got["status"] == "open"
     assert got["service_code"] == "sanitation.garbage" and got["service_name"] == "垃圾堆放"
+    # Not accepted yet: its reporter follows the status, but nothing they wrote is published.
+    assert got["description"] is None and got["address_id"] is None and got["address"] is None
+    case = Case.objects.get(number=number)
+    services.accept_case(case, by=world.worker)
+    (got,) = json_of(api.get(f"{V2}/requests/{number}.json", {"jurisdiction_id": JURISDICTION}))
     assert got["description"] == "3号楼下污水外溢" and got["address_id"] == building.code
     assert got["address"] == building.address and got["zipcode"] is None
-    case = Case.objects.get(number=number)
+    case.refresh_from_db()
     assert got["requested_datetime"] == timezone.localtime(case.reported_at).isoformat(timespec="seconds")
     assert got["requested_datetime"].endswith("+08:00")
     assert got["expected_datetime"] == timezone.localtime(case.due_at).isoformat(timespec="seconds")
@@ -498,10 +505,10 @@ def _numbers(response: Any) -> list[str]:
 def test_filters_by_id_service_status_and_date(world: CaseWorld, api: Client) -> None:
     now = timezone.now()
     sewage = CaseCategory.objects.get(code="sanitation.sewage")
-    a = report(world)
-    b = report(world, category=sewage)
+    a = advance(world, report(world), CaseStatus.ACCEPTED)
+    b = advance(world, report(world, category=sewage), CaseStatus.ACCEPTED)
     c = advance(world, report(world), CaseStatus.CLOSED)
-    old = report(world, reported_at=now - dt.timedelta(days=100))
+    old = advance(world, report(world, reported_at=now - dt.timedelta(days=100)), CaseStatus.ACCEPTED)
     lists = f"{V2}/requests.json"
 
     # Newest first; the default range is the last 90 days.
@@ -555,7 +562,7 @@ def test_at_most_the_spec_limit_is_returned(
     from shequ.cases.open311 import views
 
     monkeypatch.setattr(views, "MAX_REQUESTS", 2)
-    newest = [report(world).number for _ in range(3)][::-1]
+    newest = [advance(world, report(world), CaseStatus.ACCEPTED).number for _ in range(3)][::-1]
     assert _numbers(api.get(f"{V2}/requests.json")) == newest[:2]
 
 
@@ -583,6 +590,79 @@ def test_cases_of_staff_only_categories_are_not_published(world: CaseWorld, api:
     errors_json(api.get(f"{V2}/requests/{case.number}.json"), 404)
 
 
+def test_the_public_list_shows_only_accepted_cases_in_published_categories(
+    world: CaseWorld, api: Client
+) -> None:
+    """The probe read waiting cases and family disputes with their addresses (docs/security.md)."""
+    waiting = report(world, description="楼道堆放杂物，160号")
+    accepted = advance(world, report(world), CaseStatus.ACCEPTED)
+    refused = services.refuse_case(report(world), by=world.worker, reason="重复")
+    family = CaseCategory.objects.get(code="dispute.family")
+    help_ = CaseCategory.objects.get(code="livelihood.help")
+    dispute = advance(
+        world, report(world, category=family, description="家庭纠纷，三单元502室"), CaseStatus.ACCEPTED
+    )
+    lonely = advance(
+        world, report(world, category=help_, description="160号独居老人三天没出门了"), CaseStatus.ACCEPTED
+    )
+    listed = _numbers(api.get(f"{V2}/requests.json"))
+    assert listed == [accepted.number]
+    body = api.get(f"{V2}/requests.xml").content.decode()
+    for case in (waiting, refused, dispute, lonely):
+        assert case.number not in body
+    # By number, a sensitive case gives its status and nothing its reporter wrote.
+    got = _status_of(api, lonely)
+    assert got["status"] == "open" and got["description"] is None and got["address"] is None
+    assert got["lat"] is None and "独居" not in json.dumps(got, ensure_ascii=False)
+
+
+def test_sensitive_default_categories_are_never_published() -> None:
+    published = set(CaseCategory.objects.filter(published=True).values_list("code", flat=True))
+    assert "sanitation.garbage" in published and "municipal.streetlight" in published
+    assert not {c for c in published if c.split(".")[0] in {"dispute", "livelihood", "security", "other"}}
+    assert CaseCategory._meta.get_field("published").default is False
+
+
+def test_the_published_place_is_the_building_or_the_road_never_the_flat(
+    world: CaseWorld, api: Client
+) -> None:
+    building = first_building(world)
+    at_building = advance(world, report(world, address="3单元502室"), CaseStatus.ACCEPTED)
+    got = _status_of(api, at_building)
+    assert got["address"] == building.address and "502" not in json.dumps(got, ensure_ascii=False)
+    point = advance(
+        world,
+        report(world, building=None, address="5幢2单元301室", latitude="28.905123", longitude="119.805987"),
+        CaseStatus.ACCEPTED,
+    )
+    got = _status_of(api, point)
+    assert got["address"] is None and (got["lat"], got["long"]) == (28.905, 119.806)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "13812345678",
+        "138-1234-5678",
+        "138 1234 5678",
+        "8613812345678",
+        "+86 138 1234 5678",
+        "+86-138-1234-5678",
+    ],
+)
+def test_every_spelling_of_a_mobile_number_is_masked(world: CaseWorld, api: Client, spelling: str) -> None:
+    case = advance(world, report(world, description=f"请联系 {spelling} 王先生"), CaseStatus.ACCEPTED)
+    text = api.get(f"{V2}/requests/{case.number}.json").content.decode()
+    assert "138****5678" in text and "1234" not in text
+
+
+@pytest.mark.parametrize("spelling", ["330723199001011237", "330723 19900101 1237", "330723-19900101-1237"])
+def test_every_spelling_of_an_id_number_is_masked(world: CaseWorld, api: Client, spelling: str) -> None:
+    case = advance(world, report(world, description=f"身份证 {spelling} 遗失"), CaseStatus.ACCEPTED)
+    text = api.get(f"{V2}/requests/{case.number}.json").content.decode()
+    assert "330723********1237" in text and "19900101" not in text
+
+
 # --- personal data and photos --------------------------------------------------------------------
 
 
@@ -602,6 +682,7 @@ def test_no_personal_data_in_what_anyone_can_read(world: CaseWorld, api: Client,
         )
     )[0]
     report(world, reporter_name="李大爷", reporter_phone="13700001111")
+    services.accept_case(Case.objects.get(number=created["service_request_id"]), by=world.worker)
     services.comment_case(
         Case.objects.get(number=created["service_request_id"]),
         by=world.worker,
@@ -639,14 +720,31 @@ def test_a_report_photo_is_published_once_accepted_through_a_signed_url(
     stored = case.attachments.get()
     with stored.file.open("rb") as f:
         assert b"".join(response.streaming_content) == f.read()
-    assert xml_of(api.get(f"{V2}/requests/{case.number}.xml")).findtext("request/media_url") == url
+    in_xml = xml_of(api.get(f"{V2}/requests/{case.number}.xml")).findtext("request/media_url")
+    assert in_xml.split(":")[:2] == url.split(":")[:2]  # the same photo (signed at its own second)
 
     signed = path.removeprefix("/open311/v2/media/").removesuffix(".jpg")
-    pk, signature = signed.split(":")
-    errors_xml(api.get(f"/open311/v2/media/{int(pk) + 1}:{signature}.jpg"), 404)  # forged
+    pk, stamp, signature = signed.split(":")
+    errors_xml(api.get(f"/open311/v2/media/{int(pk) + 1}:{stamp}:{signature}.jpg"), 404)  # forged
     errors_xml(api.get(f"/open311/v2/media/{pk}.jpg"), 404)  # unsigned
     errors_xml(api.get(f"/open311/v2/media/{signed}.png"), 404)
     errors_xml(api.post(path), 405)
+
+
+def test_a_signed_photo_url_expires(world: CaseWorld, api: Client, settings: Any) -> None:
+    settings.SHEQU_SIGNED_URL_MAX_AGE = 600
+    case = report(world, photo_files=[photo()])
+    services.accept_case(case, by=world.worker)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        path = _status_of(api, case)["media_url"].removeprefix("http://testserver")
+        traveller.shift(dt.timedelta(seconds=590))
+        assert api.get(path).status_code == 200
+        traveller.shift(dt.timedelta(seconds=20))
+        errors_xml(api.get(path), 404)
+        # A fresh list signs afresh.
+        assert (
+            api.get(_status_of(api, case)["media_url"].removeprefix("http://testserver")).status_code == 200
+        )
 
 
 def test_photos_of_refused_cases_are_never_served(world: CaseWorld, api: Client) -> None:

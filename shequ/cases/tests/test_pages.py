@@ -4,6 +4,7 @@ and export, each step through its form, refusals that change nothing, bad input,
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import re
 from typing import Any
@@ -13,10 +14,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import clear_url_caches, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+import shequ.urls
 from shequ.accounts.models import User
 from shequ.accounts.roles import Role
 from shequ.audit.models import AuditEvent
@@ -204,6 +206,29 @@ def test_a_photo_cannot_be_fetched_through_another_case(client: Any, world: Case
     as_user(client, world.worker)
     assert client.get(reverse("cases:attachment", args=[other.pk, att.pk])).status_code == 404
     assert client.get(f"/cases/{with_photo.pk}/attachments/999999/").status_code == 404
+
+
+def test_an_uploaded_photo_has_no_public_address_even_with_debug(
+    client: Any, world: CaseWorld, settings: Any
+) -> None:
+    """The demo ran with DEBUG=1 and served MEDIA_ROOT at /media/ to anyone (docs/security.md)."""
+    case = report(world, photo_files=[photo()])
+    att = case.attachments.get()
+    assert att.file.storage.exists(att.file.name)
+    settings.DEBUG = True
+    clear_url_caches()
+    importlib.reload(shequ.urls)
+    try:
+        assert client.get(f"/media/{att.file.name}").status_code == 404
+        with pytest.raises(ValueError):
+            att.file.url  # noqa: B018  # no storage URL to leak into a page by mistake
+        # A staff member out of scope gets the same 404 from the scoped view.
+        outsider = as_user(client, world.outsider).get(reverse("cases:attachment", args=[case.pk, att.pk]))
+        assert outsider.status_code == 404
+    finally:
+        settings.DEBUG = False
+        clear_url_caches()
+        importlib.reload(shequ.urls)
 
 
 # --- the list --------------------------------------------------------------------------------------

@@ -4,6 +4,12 @@ may and may not see, and the photo view's session check."""
 
 from __future__ import annotations
 
+import gc
+import io
+import re
+import resource
+import struct
+import zlib
 from typing import Any
 
 import pytest
@@ -12,8 +18,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from PIL import Image
 
-from shequ.cases import services
+from shequ.cases import photos, services
 from shequ.cases.models import (
     Case,
     CaseAttachment,
@@ -25,6 +32,7 @@ from shequ.cases.models import (
 )
 from shequ.cases.portal.throttle import Rate, parse_rate
 from shequ.cases.testing import CaseWorld, advance, build_case_world, first_building, photo, report
+from shequ.core.errors import RuleError
 from shequ.registry import services as registry
 from shequ.testing import PASSWORD
 
@@ -83,6 +91,24 @@ def look_up(client: Client, number: str, phone: str = PHONE) -> Any:
     return client.post(reverse("portal:follow"), {"number": number, "phone": phone})
 
 
+def test_numbers_in_a_description_are_masked_on_the_portal_and_the_case_pages(
+    client: Client, world: CaseWorld
+) -> None:
+    text = "请联系 138 1234 5678 或 +86 139-8765-4321，身份证 330723 19900101 1237"
+    case = resident_case(world, description=text)
+    services.comment_case(case, by=world.worker, note="已联系 8613812345678", public=True)
+    look_up(client, case.number)
+    staff = Client()
+    staff.force_login(world.worker)
+    for page in (
+        client.get(reverse("portal:case", args=[case.number])).content.decode(),
+        staff.get(reverse("cases:detail", args=[case.pk])).content.decode(),
+    ):
+        assert "138****5678" in page and "139****4321" in page and "330723********1237" in page
+        for secret in ("1234 5678", "139-8765", "19900101", "8613812345678"):
+            assert secret not in page
+
+
 # --- home and the report form --------------------------------------------------------------------
 
 
@@ -135,6 +161,65 @@ def test_resident_reports_at_a_building_with_a_photo(client: Client, world: Case
     # The same browser follows the case at once, without typing the phone again.
     page = client.get(follow_url)
     assert page.status_code == 200 and case.number in page.content.decode()
+
+
+def _huge_png(width: int, height: int) -> bytes:
+    """A black RGB PNG of width × height pixels, a few hundred KB on the wire, written row by row
+    so the test itself never holds the decoded picture."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer, row, parts = zlib.compressobj(9), b"\0" * (1 + 3 * width), []
+    for _ in range(height):
+        parts.append(packer.compress(row))
+    parts.append(packer.flush())
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
+    )
+
+
+def test_an_anonymous_photo_of_too_many_pixels_is_refused_before_it_is_decoded(
+    world: CaseWorld,
+) -> None:
+    """A 656 KB PNG of 13,000 × 13,000 took the server from 360 MB to 1,869 MB (docs/security.md)."""
+    bomb = SimpleUploadedFile("big.png", _huge_png(13_000, 13_000), content_type="image/png")
+    assert bomb.size < 2 * 1024 * 1024
+    client = Client()  # Chinese, as a resident sees it
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    response = client.post(reverse("portal:report"), report_data(world, photos=[bomb]))
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert response.status_code == 200
+    assert "像素过多" in response.content.decode(), re.findall(r"p-errors.{0,300}", response.content.decode())
+    assert not Case.objects.exists()
+    assert grown_mb < 200, f"peak memory grew by {grown_mb:.0f} MB"
+
+
+def test_a_photo_just_past_the_pixel_limit_is_refused_by_its_header(settings: Any) -> None:
+    settings.SHEQU_CASE_PHOTO_MAX_PIXELS = 1_000_000  # Pillow itself would only warn below 2×
+    wide = SimpleUploadedFile("wide.png", _huge_png(1500, 1000), content_type="image/png")
+    with pytest.raises(RuleError) as info:
+        photos.prepare([wide])
+    assert info.value.code == "invalid_photo" and "1" in str(info.value.message)
+    assert photos.prepare([photo(size=(1000, 1000))])  # at the limit is fine
+
+
+def test_a_large_jpeg_is_decoded_in_draft_mode_and_shrunk() -> None:
+    [shrunk] = photos.prepare([photo("big.jpg", size=(6000, 4000))])
+    with Image.open(io.BytesIO(shrunk.content)) as image:
+        assert max(image.size) <= photos.MAX_SIDE and image.format == "JPEG"
+
+
+def test_the_portal_case_page_is_never_stored_but_the_public_pages_may_be(
+    client: Client, world: CaseWorld
+) -> None:
+    post_report(client, world)
+    case = Case.objects.get()
+    page = client.get(reverse("portal:case", args=[case.number]))
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert "no-store" not in client.get(reverse("portal:home")).get("Cache-Control", "")
 
 
 def test_resident_reports_a_point_tapped_on_the_map(client: Client, world: CaseWorld) -> None:

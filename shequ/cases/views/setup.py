@@ -70,6 +70,7 @@ def category_new(request: HttpRequest) -> HttpResponse:
         initial.update(
             code=f"{parent.code}.",
             public=parent.public,
+            published=parent.published,
             **{f: getattr(parent, f) for f in CategoryForm.LIMITS},
             default_unit=parent.default_unit,
         )
@@ -108,6 +109,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "parent",
             "description",
             "public",
+            "published",
             "active",
             "sort",
             "default_unit",

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shequ.core.masking import mask_id_number, mask_name, mask_phone
+from shequ.core.masking import mask_id_number, mask_name, mask_numbers_in_text, mask_phone
 
 
 def test_id_number_shows_region_and_last_four() -> None:
@@ -60,3 +60,24 @@ def test_names_for_outside_exports() -> None:
     assert mask_name("张伟") == "张*"
     assert mask_name("欧阳娜娜") == "欧**娜"
     assert mask_name("王") == "王"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("电话13812345678。", "电话138****5678。"),
+        ("电话 138-1234-5678", "电话 138****5678"),
+        ("电话 138 1234 5678", "电话 138****5678"),
+        ("电话8613812345678", "电话138****5678"),
+        ("电话 +86 138 1234 5678", "电话 138****5678"),
+        ("电话 +86-138-1234-5678", "电话 138****5678"),
+        ("电话 0086 13812345678", "电话 138****5678"),
+        ("身份证330723199001011237", "身份证330723********1237"),
+        ("身份证 330723 19900101 1237", "身份证 330723********1237"),
+        ("身份证 330723-19900101-123X", "身份证 330723********123X"),
+        ("微网格 330723001014001001", "微网格 330723001014001001"),  # not a date: a code, kept
+        ("3单元502室，报修", "3单元502室，报修"),
+    ],
+)
+def test_numbers_in_free_text_are_masked_however_they_are_spelled(text: str, masked: str) -> None:
+    assert mask_numbers_in_text(text) == masked

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -25,6 +26,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
+from shequ.accounts.models import User
 from shequ.accounts.roles import Role
 from shequ.accounts.throttle import client_ip
 from shequ.core.logging import MaskPersonalData
@@ -120,6 +122,113 @@ def test_the_token_endpoint_shares_the_limit_and_answers_429(county: County, set
     assert response.json()["code"] == "throttled"
     assert int(response["Retry-After"]) > 0
     assert _post_login(Client(), "zhang", PASSWORD).status_code == 429
+
+
+ADMIN_LOGIN = "/django-admin/login/"
+
+
+@pytest.mark.django_db
+def test_forty_wrong_passwords_to_the_django_admin_lock_as_the_main_login_does(
+    county: County, settings: Any
+) -> None:
+    settings.SHEQU_ADMIN_ENABLED = True
+    root = make_user(Role.ADMIN, username="root")
+    answers = [
+        Client().post(ADMIN_LOGIN, {"username": "root", "password": f"guess-{n}"}).status_code
+        for n in range(40)
+    ]
+    # Locked after the fifth, and the address refused once it used up its failures.
+    assert answers[: settings.SHEQU_LOGIN_MAX_FAILURES] == [200] * settings.SHEQU_LOGIN_MAX_FAILURES
+    assert answers[-1] == 429
+    cache.clear()  # the address limit aside: the account itself stays locked from here
+    client = Client()
+    locked = client.post(ADMIN_LOGIN, {"username": "root", "password": PASSWORD})
+    assert locked.status_code == 200 and "_auth_user_id" not in client.session
+    assert root.is_locked
+    assert client.get("/django-admin/").status_code == 302  # to the login: nothing was opened
+
+
+@pytest.mark.django_db
+def test_an_account_locked_on_the_login_page_cannot_use_the_admin_or_the_token_endpoint(
+    county: County, settings: Any
+) -> None:
+    settings.SHEQU_ADMIN_ENABLED = True
+    make_user(Role.ADMIN, username="root")
+    for _ in range(settings.SHEQU_LOGIN_MAX_FAILURES):
+        _post_login(Client(), "root", "wrong-password")
+    admin_client = Client()
+    admin_client.post(ADMIN_LOGIN, {"username": "root", "password": PASSWORD})
+    assert "_auth_user_id" not in admin_client.session
+    assert admin_client.get("/django-admin/authtoken/tokenproxy/").status_code == 302
+    token = Client().post(TOKEN, {"username": "root", "password": PASSWORD}, content_type="application/json")
+    assert token.status_code == 400 and token.json()["code"] == "account_locked"
+
+
+@pytest.mark.django_db
+def test_the_admin_login_is_the_app_login_and_works_for_staff(county: County, settings: Any) -> None:
+    settings.SHEQU_ADMIN_ENABLED = True
+    User.objects.create_superuser("root", password=PASSWORD)
+    client = Client()
+    page = client.get(ADMIN_LOGIN + "?next=/django-admin/")
+    assert page.status_code == 200 and 'name="password"' in page.content.decode()
+    done = client.post(ADMIN_LOGIN + "?next=/django-admin/", {"username": "root", "password": PASSWORD})
+    assert done["Location"] == "/django-admin/"
+    assert client.get("/django-admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_django_admin_is_off_unless_a_setting_turns_it_on(county: County) -> None:
+    assert settings.SHEQU_ADMIN_ENABLED is False
+    client = Client()
+    assert client.get(ADMIN_LOGIN).status_code == 404
+    assert client.post(ADMIN_LOGIN, {"username": "root", "password": PASSWORD}).status_code == 404
+    client.force_login(make_user(Role.ADMIN, username="root"))
+    assert client.get("/django-admin/").status_code == 404
+    assert client.get("/django-admin/authtoken/tokenproxy/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_lock_from_one_address_does_not_lock_the_user_out_elsewhere(county: County) -> None:
+    make_user(Role.COMMUNITY_WORKER, county.community_a1, username="zhang")
+    stranger = {"REMOTE_ADDR": "198.51.100.66"}
+    for _ in range(settings.SHEQU_LOGIN_MAX_FAILURES):
+        _post_login(Client(), "zhang", "wrong-password", **stranger)
+    assert _post_login(Client(), "zhang", PASSWORD, **stranger).status_code == 200  # locked there
+    desk = _post_login(Client(), "zhang", PASSWORD, REMOTE_ADDR="10.1.2.3")
+    assert desk.status_code == 302
+    token = Client().post(
+        TOKEN,
+        {"username": "zhang", "password": PASSWORD},
+        content_type="application/json",
+        REMOTE_ADDR="10.1.2.4",
+    )
+    assert token.status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_unknown_username_gets_the_same_answers_as_a_locked_one(county: County) -> None:
+    make_user(Role.COMMUNITY_WORKER, county.community_a1, username="zhang")
+
+    def answers(username: str) -> list[tuple[int, Any]]:
+        out = []
+        for _ in range(settings.SHEQU_LOGIN_MAX_FAILURES + 1):
+            response = Client().post(
+                TOKEN, {"username": username, "password": "wrong-password"}, content_type="application/json"
+            )
+            out.append((response.status_code, response.json()))
+        return out
+
+    with time_machine.travel("2026-12-07 09:30:10 +0800", tick=False):  # locks end in the same minute
+        real, unknown = answers("zhang"), answers("nobody-at-all")
+        page_real = _post_login(Client(), "zhang", "wrong-password").content.decode()
+        page_unknown = _post_login(Client(), "nobody-at-all", "wrong-password").content.decode()
+    assert real == unknown
+    assert real[-1][1]["code"] == "account_locked"
+    assert _errors(page_real) == _errors(page_unknown) != []
+
+
+def _errors(page: str) -> list[str]:
+    return re.findall(r'<ul class="errorlist nonfield"[^>]*>(.*?)</ul>', page, re.S)
 
 
 def test_drf_throttles_identify_clients_the_same_way(settings: Any) -> None:
@@ -360,11 +469,39 @@ def test_every_form_view_refuses_a_post_without_a_csrf_token(county: County) -> 
     assert checked > 60  # pages, the portal and the API
 
 
-def test_the_django_admin_login_checks_csrf(db: Any) -> None:
+def test_the_django_admin_login_checks_csrf(db: Any, settings: Any) -> None:
+    settings.SHEQU_ADMIN_ENABLED = True
     response = Client(enforce_csrf_checks=True).post(
         "/django-admin/login/", {"username": "a", "password": "b"}
     )
     assert response.status_code == 403
+
+
+# --- format suffixes ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_no_api_route_answers_500_to_a_format_suffix(county: County) -> None:
+    """Schemathesis found GET /api/v1/cases/{id}/attachments/0.5/ answering 500: DRF's format
+    suffix reached a custom action as an unexpected `format` argument. Every route under the API,
+    with a suffix in every place one could go, as an admin who may call them all."""
+    client = Client(raise_request_exception=False)
+    client.force_login(make_user(Role.ADMIN))
+    tried = 0
+    for route, _pattern in _routes(get_resolver().url_patterns):
+        if not route.startswith("api/v1/"):
+            continue
+        url = _sample_url(route)
+        if url is None:
+            continue
+        base = url.rstrip("/")
+        for variant in {f"{base}.json", f"{base}.json/", f"{base}.5/", f"{base}/0.5/", f"{base}.api"}:
+            for method in ("get", "post", "delete"):
+                response = getattr(client, method)(variant)
+                assert response.status_code < 500, f"{method.upper()} {variant}: {response.status_code}"
+                tried += 1
+    assert tried > 100
+    assert Client().get("/api/v1/cases/1/attachments/0.5/").status_code in (401, 403, 404)
 
 
 # --- logs ----------------------------------------------------------------------------------------

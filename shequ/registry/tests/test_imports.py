@@ -7,18 +7,21 @@ import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+import time_machine
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 
 from shequ.audit.models import AuditEvent
 from shequ.core.idnumber import make as make_id
-from shequ.registry import pii
+from shequ.registry import imports, pii
 from shequ.registry.imports import error_report, match_header, read_headers, run_import, template_bytes
 from shequ.registry.models import Building, Dwelling, Household, ImportJob, ImportStatus, Resident
 from shequ.testing import PASSWORD, County, make_user
@@ -437,6 +440,23 @@ def test_user_import_is_limited_to_their_scope(county: County, tmp_path: Path) -
     assert county.residents["b11"].grid == county.grid_b1_1
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_an_import_row_with_a_number_held_elsewhere_says_only_that_it_cannot_be_used_here(
+    county: County, tmp_path: Path, dry_run: bool
+) -> None:
+    """An import was a bulk test of where ID numbers are registered (docs/security.md)."""
+    worker = make_user("community_worker", county.community_a1)
+    holder = county.residents["b11"]
+    rows = [["冒用", pii.plaintext_id_number(holder), "", "", "", "", county.grid_a1_1.code] + [""] * 8]
+    result = run_import(write_xlsx(tmp_path / "s.xlsx", rows), by=worker, dry_run=dry_run)
+    [error] = result.errors
+    assert error.column == "身份证号码" and "无法在此使用" in error.reason
+    assert "管辖范围以外" not in error.reason and county.community_b1.name not in error.reason
+    event = AuditEvent.objects.get(action="resident:id_conflict")
+    assert event.actor == worker and event.target_id == str(holder.pk)
+    assert event.area_path == holder.area_path
+
+
 def test_dry_run_stores_nothing_but_counts_the_same(county: County, tmp_path: Path) -> None:
     source = write_xlsx(tmp_path / "in.xlsx", dirty_rows(county))
     counts = (Resident.objects.count(), Building.objects.count(), Household.objects.count())
@@ -665,6 +685,51 @@ def test_page_dry_run_then_import_for_real(
     real.refresh_from_db()
     assert (real.status, real.dry_run, real.created, real.failed) == (ImportStatus.DONE, False, 5, 7)
     assert Resident.objects.count() == before + 5
+
+
+def _stored_files(media: Path) -> list[Path]:
+    return [p for p in media.rglob("*") if p.is_file()]
+
+
+def test_an_import_file_is_gone_when_its_job_ends_in_every_mode(
+    county: County, tmp_path: Path, media: Path, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    """The probe fetched a checked sheet with plaintext ID numbers from disk (docs/security.md)."""
+    client = logged_in(make_user("community_head", county.community_a1))
+    source = write_xlsx(tmp_path / "居民信息.xlsx", dirty_rows(county))
+    # A real import: gone at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, source)
+    assert ImportJob.objects.get().status == ImportStatus.DONE and _stored_files(media) == []
+    # A check-only run with no time to keep: gone at once, and the page asks for the file again.
+    settings.SHEQU_IMPORT_KEEP_CHECKED_MINUTES = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, source, dry_run="on")
+    check = ImportJob.objects.latest("pk")
+    assert check.status == ImportStatus.DONE and _stored_files(media) == []
+    job_url = reverse("registry:import_job", args=[check.pk])
+    assert f'method="post" action="{job_url}"' not in client.get(job_url).content.decode()
+    # A check-only run kept for "import it now" is deleted once its time is up.
+    settings.SHEQU_IMPORT_KEEP_CHECKED_MINUTES = 60
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, source, dry_run="on")
+    assert len(_stored_files(media)) == 1
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=61)):
+        client.force_login(ImportJob.objects.latest("pk").created_by)  # the idle session ended
+        assert client.get(reverse("registry:import_start")).status_code == 200
+    assert _stored_files(media) == []
+    # A job that crashes midway keeps no file either.
+    job = ImportJob.objects.create(
+        file=ContentFile(source.read_bytes(), name="居民信息.xlsx"), original_name="居民信息.xlsx"
+    )
+    assert len(_stored_files(media)) == 1
+    with (
+        mock.patch.object(imports, "run_import", side_effect=RuntimeError("disk full")),
+        pytest.raises(RuntimeError),
+    ):
+        imports.run_job(job)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and _stored_files(media) == []
 
 
 @pytest.mark.parametrize(

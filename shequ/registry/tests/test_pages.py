@@ -154,6 +154,29 @@ def test_reveal_without_htmx_renders_the_detail_page(worker_client: Any, county:
     assert response.status_code == 200 and pii.plaintext_id_number(r) in html(response)
 
 
+def _no_store(response: Any) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
+
+
+def test_pages_with_personal_data_are_never_stored_by_a_cache(worker_client: Any, county: County) -> None:
+    """A revealed ID number must not stay in a shared computer's browser cache (docs/security.md)."""
+    r = county.residents["a11"]
+    household = r.household
+    reveal = reverse("registry:resident_reveal", args=[r.pk])
+    fragment = worker_client.post(reveal, {"reason": "办理高龄补贴核对身份"}, **HTMX)
+    assert pii.plaintext_id_number(r) in html(fragment) and _no_store(fragment)
+    page = worker_client.post(reveal, {"reason": "办理高龄补贴核对身份"})
+    assert pii.plaintext_id_number(r) in html(page) and _no_store(page)
+    for url in (
+        reverse("registry:residents"),
+        reverse("registry:resident_detail", args=[r.pk]),
+        reverse("registry:households"),
+        reverse("registry:household_detail", args=[household.pk]),
+    ):
+        response = worker_client.get(url)
+        assert response.status_code == 200 and _no_store(response), url
+
+
 def test_a_building_leader_cannot_reveal(client: Any, county: County) -> None:
     leader = make_user(Role.BUILDING_LEADER, county.grid_a1_1)
     client.force_login(leader)

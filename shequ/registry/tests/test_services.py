@@ -85,9 +85,45 @@ def test_duplicate_id_number_is_refused(county: County, worker: Any) -> None:
     _register(county, worker, id_number=number)
     with pytest.raises(RuleError) as info:
         _register(county, worker, name="另一个人", id_number=number.lower().replace(" ", ""))
-    assert info.value.code == "duplicate_id_number"
+    assert info.value.code == "id_number_unavailable"
     assert "id_number" in info.value.fields
     assert Resident.objects.filter(name="另一个人").count() == 0
+
+
+def test_a_number_registered_elsewhere_says_only_that_it_cannot_be_used_here(
+    county: County, worker: Any
+) -> None:
+    """Creating residents was a county-wide test of whether an ID number is registered."""
+    number = make_id("330723", dt.date(1990, 6, 15), 24)
+    holder = _register(county, worker, id_number=number)  # in community a1
+    elsewhere = make_user(Role.COMMUNITY_WORKER, county.community_b1)
+    dwelling = county.buildings["b11"].dwellings.first()
+    fields = {"name": "冒用者", "id_number": number}
+    with pytest.raises(RuleError) as info:
+        services.register_resident(
+            by=elsewhere, community=county.community_b1, dwelling=dwelling, fields=fields
+        )
+    message = str(info.value.message)
+    assert info.value.code == "id_number_unavailable"
+    assert message == "This ID number cannot be used here."
+    assert "registered" not in message and holder.name not in message
+    assert county.community_a1.name not in str(info.value.fields)
+    # Audited against the resident whose number it is, in their area, though the write rolled back.
+    event = AuditEvent.objects.get(action="resident:id_conflict")
+    assert event.actor == elsewhere and event.target_id == str(holder.pk)
+    assert event.area_path == holder.area_path
+    assert not Resident.objects.filter(name="冒用者").exists()
+
+
+def test_those_who_may_reveal_the_holder_are_told_where_the_number_is(county: County, worker: Any) -> None:
+    number = make_id("330723", dt.date(1990, 6, 15), 24)
+    holder = _register(county, worker, id_number=number)
+    with pytest.raises(RuleError) as info:
+        _register(county, worker, name="另一个人", id_number=number)
+    message = str(info.value.message)
+    assert info.value.code == "id_number_unavailable"
+    assert holder.name in message and county.community_a1.name in message
+    assert AuditEvent.objects.filter(action="resident:id_conflict", target_id=str(holder.pk)).count() == 1
 
 
 def test_changing_an_id_number_to_someone_elses_is_refused(county: County, worker: Any) -> None:
@@ -95,7 +131,7 @@ def test_changing_an_id_number_to_someone_elses_is_refused(county: County, worke
     taken = services.reveal_pii(county.residents["a11"], by=None, reason="x")["id_number"]
     with pytest.raises(RuleError) as info:
         services.update_resident(r, by=worker, fields={"id_number": taken}, reason="改号")
-    assert info.value.code == "duplicate_id_number"
+    assert info.value.code == "id_number_unavailable"
 
 
 def test_invalid_fields_are_refused_with_field_messages(county: County, worker: Any) -> None:
@@ -674,12 +710,12 @@ def test_a_duplicate_that_slips_past_the_check_is_still_a_rule_error(
     county: County, worker: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two registrations of one number at the same moment: the database constraint decides, and the
-    loser gets the same duplicate_id_number answer, not a 500."""
+    loser gets the same id_number_unavailable answer, not a 500."""
     number = make_id("330723", dt.date(1990, 6, 15), 24)
     _register(county, worker, id_number=number)
     monkeypatch.setattr(services, "_check_unique_id", lambda resident: None)
     with pytest.raises(RuleError) as info:
         _register(county, worker, name="同时登记", id_number=number)
-    assert info.value.code == "duplicate_id_number"
+    assert info.value.code == "id_number_unavailable"
     assert Resident.objects.filter(name="赵敏").count() == 1
     assert not Resident.objects.filter(name="同时登记").exists()

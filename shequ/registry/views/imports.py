@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -133,6 +134,7 @@ def _enqueue(job: ImportJob) -> None:
 @require_http_methods(["GET", "POST"])
 def import_start(request: AuthedRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
+    imports.purge_checked_files()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         job = ImportJob(
@@ -147,6 +149,7 @@ def import_start(request: AuthedRequest) -> HttpResponse:
         except imports.UnreadableFile as exc:
             job.status = ImportStatus.FAILED
             job.message = str(exc)
+            job.finished_at = timezone.now()
             job.file.delete(save=False)
             job.save()
             form.add_error("file", str(exc))
@@ -174,8 +177,9 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     except (
         imports.UnreadableFile
     ) as exc:  # the file changed under us, or the mapping found another header row
-        job.status, job.message = ImportStatus.FAILED, str(exc)
-        job.save(update_fields=["status", "message", "updated_at"])
+        job.status, job.message, job.finished_at = ImportStatus.FAILED, str(exc), timezone.now()
+        job.file.delete(save=False)  # an ended job keeps no upload (docs/security.md)
+        job.save(update_fields=["status", "message", "finished_at", "file", "updated_at"])
         return redirect("registry:import_job", pk=job.pk)
     unknown = imports.unknown_headers(headers)
     known = {}
@@ -221,6 +225,7 @@ def _can_run_for_real(job: ImportJob) -> bool:
         and job.status == ImportStatus.DONE
         and job.file
         and job.file.name
+        and not imports.checked_file_expired(job)
         and job.file.storage.exists(job.file.name)
     )
 

@@ -139,9 +139,10 @@ def test_admin_clicks_a_day_marks_it_a_holiday_and_switches_year(page: Any) -> N
 
 
 @pytest.mark.django_db
-def test_django_admin_edits_go_through_the_services(client: Any) -> None:
+def test_django_admin_edits_go_through_the_services(client: Any, settings: Any) -> None:
     from shequ.accounts.models import User
 
+    settings.SHEQU_ADMIN_ENABLED = True
     client.force_login(User.objects.create_superuser("root", password=PASSWORD))
     url = reverse("admin:core_calendarday_add")
     saved = client.post(url, {"date": "2027-02-08", "kind": "holiday", "name": "春节"})
