@@ -10,14 +10,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import codes
+from .inputs import CharField
 from .models import CodeTable
 
 
 class CodeLabelSerializer(serializers.Serializer):
     """A coded value with its label in the request's language: `{"code": "01", "label": "汉族"}`."""
 
-    code = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
+    code = CharField()
+    label = CharField()  # type: ignore[assignment]  # a field, not Field.label
 
 
 @extend_schema_field(CodeLabelSerializer(allow_null=True))
