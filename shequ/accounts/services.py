@@ -18,12 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.audit.services import record_event
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 
 from . import scope as scope_mod
 from . import throttle
 from .models import RoleAssignment, User
+from .permissions import is_system
 from .roles import AREA_ROLES, GRID_ROLES, LEVEL_LABELS, ROLE_RANK, Perm, Role
+from .typing import Actor
 
 
 class LoginThrottled(RuleError):
@@ -83,10 +86,15 @@ def _record_failure(user: User) -> None:
         if user.failed_logins >= settings.SHEQU_LOGIN_MAX_FAILURES:
             until = timezone.now() + dt.timedelta(minutes=settings.SHEQU_LOGIN_LOCK_MINUTES)
             User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
-            record_event(actor=None, action="user:lock", target=user, reason=_("Repeated failed logins"))
+            record_event(
+                actor=System("login policy"),
+                action="user:lock",
+                target=user,
+                reason=_("Repeated failed logins"),
+            )
 
 
-def unlock_user(user: User, *, by: User) -> None:
+def unlock_user(user: User, *, by: Actor) -> None:
     _check_can_manage(by, user)
     User.objects.filter(pk=user.pk).update(locked_until=None, failed_logins=0)
     record_event(actor=by, action="user:unlock", target=user)
@@ -140,8 +148,8 @@ def _check_role_fits_node(role: str, node: Any) -> None:
         )
 
 
-def _check_can_manage(by: User | None, target_path: Any) -> None:
-    if by is None:  # operators' commands
+def _check_can_manage(by: Actor, target_path: Any) -> None:
+    if is_system(by):  # operators' commands
         return
     scope = scope_mod.scope_for(by, Perm.MANAGE_USERS)
     if isinstance(target_path, User):
@@ -154,7 +162,7 @@ def _check_can_manage(by: User | None, target_path: Any) -> None:
 
 
 @transaction.atomic
-def assign_role(user: User, *, role: str, node: Any = None, by: User | None = None) -> RoleAssignment:
+def assign_role(user: User, *, role: str, node: Any = None, by: Actor) -> RoleAssignment:
     """Give `user` a role at a node. Admins hand out roles below their own, inside their scope."""
     if role not in Role.values:
         raise RuleError(
@@ -164,12 +172,13 @@ def assign_role(user: User, *, role: str, node: Any = None, by: User | None = No
         )
     _check_role_fits_node(role, node)
     path = node.path if node is not None else ""
-    if by is not None:
+    if not is_system(by):
         _check_can_manage(by, path)
+        superuser = bool(getattr(by, "is_superuser", False))
         by_best = min(
-            (ROLE_RANK[a.role] for a in scope_mod.assignments_of(by)), default=0 if by.is_superuser else 99
+            (ROLE_RANK[a.role] for a in scope_mod.assignments_of(by)), default=0 if superuser else 99
         )
-        if not by.is_superuser and ROLE_RANK[role] <= by_best:
+        if not superuser and ROLE_RANK[role] <= by_best:
             raise RuleError("role_too_high", _("You may only hand out roles below your own."))
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user,
@@ -194,7 +203,7 @@ def assign_role(user: User, *, role: str, node: Any = None, by: User | None = No
 
 
 @transaction.atomic
-def remove_assignment(assignment: RoleAssignment, *, by: User) -> None:
+def remove_assignment(assignment: RoleAssignment, *, by: Actor) -> None:
     _check_can_manage(by, assignment.scope_path)
     record_event(
         actor=by,
@@ -214,10 +223,10 @@ def create_user(
     full_name: str = "",
     role: str | None = None,
     node: Any = None,
-    by: User | None = None,
+    by: Actor,
 ) -> User:
     """Create an account under the password policy, optionally with its first role."""
-    if by is not None and not scope_mod.has_perm_anywhere(by, Perm.MANAGE_USERS):
+    if not is_system(by) and not scope_mod.has_perm_anywhere(by, Perm.MANAGE_USERS):
         raise RuleError("forbidden", _("You do not have permission to do this here."))
     username = username.strip()
     if not username:
@@ -249,7 +258,7 @@ def create_user(
     return user
 
 
-def set_password(user: User, *, password: str, by: User | None = None) -> None:
+def set_password(user: User, *, password: str, by: Actor) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -258,14 +267,14 @@ def set_password(user: User, *, password: str, by: User | None = None) -> None:
             _("The password does not meet the policy."),
             fields={"password": list(exc.messages)},
         ) from exc
-    if by is not None and by.pk != user.pk:
+    if not is_system(by) and by.pk != user.pk:
         _check_can_manage(by, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     record_event(actor=by, action="user:set_password", target=user)
 
 
-def deactivate_user(user: User, *, by: User) -> None:
+def deactivate_user(user: User, *, by: Actor) -> None:
     _check_can_manage(by, user)
     User.objects.filter(pk=user.pk).update(is_active=False)
     record_event(actor=by, action="user:deactivate", target=user)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
+from shequ.core.actors import System, refuse_missing_actor
+
 from .models import AuditEvent
 
 
@@ -23,9 +28,15 @@ def record_event(
         target_id = str(target.pk)
         target_label = str(target)[:200]
         area_path = area_path or getattr(target, "area_path", "") or getattr(target, "path", "") or ""
+    refuse_missing_actor(actor)
+    if isinstance(actor, System):
+        with translation.override(settings.LANGUAGE_CODE):
+            actor_name = actor.label  # "系统（案件时钟）": which job, in the log's own language
+    else:
+        actor_name = str(getattr(actor, "username", "") or "")
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=str(getattr(actor, "username", "") or "system"),
+        actor_name=actor_name[:150],
         action=action,
         target_type=target_type,
         target_id=target_id,

@@ -8,13 +8,13 @@ top of `accounts` and `audit` even though they live in `core`; the calendar arit
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
-from shequ.accounts.scope import has_perm_anywhere
+from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
 
 from .calendar import invalidate_calendar
@@ -24,12 +24,9 @@ from .models import CalendarDay, calendar_day_problem
 NAME_MAX_LENGTH = CalendarDay._meta.get_field("name").max_length or 64
 
 
-def _require_configure(user: Any) -> None:
+def _require_configure(user: Actor) -> None:
     """The calendar is county-wide: editing it needs Perm.CONFIGURE at any node."""
-    if user is None:  # operators' commands and jobs run as the system
-        return
-    if not has_perm_anywhere(user, Perm.CONFIGURE):
-        raise RuleError("forbidden", _("You do not have permission to do this here."))
+    require(user, Perm.CONFIGURE)
 
 
 def _snapshot(day: CalendarDay | None) -> dict[str, str] | None:
@@ -37,7 +34,7 @@ def _snapshot(day: CalendarDay | None) -> dict[str, str] | None:
 
 
 @transaction.atomic
-def set_calendar_day(*, date: dt.date, kind: str, name: str = "", by: Any) -> CalendarDay:
+def set_calendar_day(*, date: dt.date, kind: str, name: str = "", by: Actor) -> CalendarDay:
     """Record that `date` is a holiday (a weekday off) or a make-up working day (a weekend day at
     work), or change the one recorded. An exception that would change nothing is refused."""
     _require_configure(by)
@@ -65,7 +62,7 @@ def set_calendar_day(*, date: dt.date, kind: str, name: str = "", by: Any) -> Ca
     return _recorded(day, before=before, by=by)
 
 
-def _recorded(day: CalendarDay, *, before: dict[str, str] | None, by: Any) -> CalendarDay:
+def _recorded(day: CalendarDay, *, before: dict[str, str] | None, by: Actor) -> CalendarDay:
     record_event(
         actor=by,
         action="calendar:set",
@@ -77,7 +74,7 @@ def _recorded(day: CalendarDay, *, before: dict[str, str] | None, by: Any) -> Ca
 
 
 @transaction.atomic
-def clear_calendar_day(*, date: dt.date, by: Any) -> None:
+def clear_calendar_day(*, date: dt.date, by: Actor) -> None:
     """Remove the exception on `date`, so the default week (Monday to Friday) applies again."""
     _require_configure(by)
     day = CalendarDay.objects.select_for_update().filter(date=date).first()

@@ -34,8 +34,10 @@ from simple_history.utils import bulk_update_with_history
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import Scope, scope_for
+from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
 from shequ.core import codes
+from shequ.core.actors import System, refuse_missing_actor
 from shequ.core.errors import RuleError
 from shequ.core.excel import UnreadableFile, read_rows, template_workbook, write_xlsx
 from shequ.core.models import CodeTable
@@ -331,22 +333,27 @@ class _Row:
     household: _HouseholdRef | None = None
 
 
+def _scope(by: Actor, perm: Perm) -> Scope:
+    """A job or command (`System`) imports anywhere; a person within their scope."""
+    return Scope(True) if isinstance(by, System) else scope_for(by, perm)
+
+
 class _Importer:
-    def __init__(self, *, by: Any, dry_run: bool, header_of: dict[str, str], filename: str) -> None:
+    def __init__(self, *, by: Actor, dry_run: bool, header_of: dict[str, str], filename: str) -> None:
         self.by = by
         self.history_user = by if getattr(by, "pk", None) else None
         self.dry_run = dry_run
         self.header_of = header_of
         self.reason = f"批量导入：{filename}"[:100]
-        self.scope: Scope = scope_for(by, Perm.IMPORT_REGISTRY) if by is not None else Scope(True)
-        self.tag_scope: Scope = scope_for(by, Perm.VIEW_KEY_POPULATIONS) if by is not None else Scope(True)
+        self.scope: Scope = _scope(by, Perm.IMPORT_REGISTRY)
+        self.tag_scope: Scope = _scope(by, Perm.VIEW_KEY_POPULATIONS)
         self.today = timezone.localdate()
         self.grids: dict[str, Grid | None] = {}
         self.tags: dict[str, TagType] = {}
         for tag in TagType.objects.all():
             self.tags[tag.code.lower()] = tag
             self.tags[tag.name] = tag
-        self.change_scope: Scope = scope_for(by, Perm.CHANGE_REGISTRY) if by is not None else Scope(True)
+        self.change_scope: Scope = _scope(by, Perm.CHANGE_REGISTRY)
         # De-duplication key → first row in the file. ID numbers are keyed by 128 bits of their
         # keyed digest as an int, which keeps a million-row file's table small.
         self.seen: dict[Any, int] = {}
@@ -1066,18 +1073,19 @@ def count_rows(
 def run_import(
     path: Path | str,
     *,
-    by: Any = None,
+    by: Actor,
     dry_run: bool = False,
     mapping: dict[str, str] | None = None,
     filename: str | None = None,
     progress_callback: ProgressCallback | None = None,
     job: ImportJob | None = None,
 ) -> ImportResult:
-    """Import residents from an .xlsx or .csv file as `by` (None: the system, with full scope).
+    """Import residents from an .xlsx or .csv file as `by` (a `System` job: full scope).
 
     Raises UnreadableFile when the file cannot be read at all; bad rows never raise.
     """
-    if by is not None and scope_for(by, Perm.IMPORT_REGISTRY).empty:
+    refuse_missing_actor(by)
+    if not isinstance(by, System) and scope_for(by, Perm.IMPORT_REGISTRY).empty:
         raise RuleError("forbidden", "您没有导入人口数据的权限")
     filename = filename or Path(path).name
     mapping = mapping or {}
@@ -1150,7 +1158,7 @@ def run_job(job: ImportJob) -> ImportResult | None:
     try:
         result = run_import(
             job.file.path,
-            by=job.created_by,
+            by=job.created_by or System("import"),
             dry_run=job.dry_run,
             mapping=job.mapping or {},
             filename=job.original_name,

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import update_change_reason
 
+from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
-from shequ.accounts.scope import scope_for
+from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
 from shequ.core.errors import RuleError
 from shequ.core.pinyin import name_keys
@@ -41,16 +42,7 @@ from .models import (
 from .validation import clean_resident
 
 
-def require(user: Any, perm: Perm, path: str | None = None) -> None:
-    """Refuse unless `user` holds `perm` at `path` (or anywhere, when no path is given)."""
-    if user is None:  # operators' commands and jobs run as the system
-        return
-    scope = scope_for(user, perm)
-    if (path is None and scope.empty) or (path is not None and not scope.covers(path)):
-        raise RuleError("forbidden", _("You do not have permission to do this here."))
-
-
-def _as(obj: Any, by: Any) -> Any:
+def _as(obj: Any, by: Actor) -> Any:
     """Name `by` as the author of the history row the next save writes (outside a request too)."""
     if getattr(by, "pk", None):
         obj._history_user = by
@@ -69,9 +61,7 @@ def placement(*, community: Area, grid: Grid | None = None, micro_grid: MicroGri
 
 
 @transaction.atomic
-def create_area(
-    *, code: str, name: str, level: str, parent: Area | None, by: Any = None, **extra: Any
-) -> Area:
+def create_area(*, code: str, name: str, level: str, parent: Area | None, by: Actor, **extra: Any) -> Area:
     if len(code) != 12 or not code.isdigit():
         raise RuleError(
             "invalid_code", _("A division code has 12 digits."), fields={"code": [_("12 digits.")]}
@@ -101,7 +91,7 @@ def create_grid(
     sequence: int,
     name: str,
     boundary: dict[str, Any] | None = None,
-    by: Any = None,
+    by: Actor,
     check_overlap: bool = True,
     **extra: Any,
 ) -> Grid:
@@ -134,7 +124,7 @@ def create_grid(
 
 
 @transaction.atomic
-def change_grid_boundary(grid: Grid, *, boundary: dict[str, Any] | None, by: Any, reason: str = "") -> Grid:
+def change_grid_boundary(grid: Grid, *, boundary: dict[str, Any] | None, by: Actor, reason: str = "") -> Grid:
     require(by, Perm.CHANGE_REGISTRY, grid.path)
     geo.check_boundary(
         boundary, parent=grid.community.boundary, siblings=_sibling_boundaries(grid.community, grid.pk)
@@ -152,7 +142,7 @@ def create_micro_grid(
     sequence: int,
     name: str,
     boundary: dict[str, Any] | None = None,
-    by: Any = None,
+    by: Actor,
     **extra: Any,
 ) -> MicroGrid:
     require(by, Perm.CHANGE_REGISTRY, grid.path)
@@ -184,7 +174,7 @@ def create_building(
     address: str,
     grid: Grid | None = None,
     micro_grid: MicroGrid | None = None,
-    by: Any = None,
+    by: Actor,
     **extra: Any,
 ) -> Building:
     """Buildings are numbered 00001–99999 within their community (DB6101/T 3185)."""
@@ -280,7 +270,7 @@ def _check_unique_id(resident: Resident) -> None:
         raise _duplicate_id()
 
 
-def _save_resident(resident: Resident, by: Any) -> None:
+def _save_resident(resident: Resident, by: Actor) -> None:
     """Save; the same number registered at the same moment by someone else is a duplicate, not a 500."""
     try:
         with transaction.atomic():
@@ -299,7 +289,7 @@ def _save_resident(resident: Resident, by: Any) -> None:
 @transaction.atomic
 def register_resident(
     *,
-    by: Any,
+    by: Actor,
     community: Area,
     fields: dict[str, Any],
     grid: Grid | None = None,
@@ -333,7 +323,7 @@ def register_resident(
 
 
 @transaction.atomic
-def update_resident(resident: Resident, *, by: Any, fields: dict[str, Any], reason: str = "") -> list[str]:
+def update_resident(resident: Resident, *, by: Actor, fields: dict[str, Any], reason: str = "") -> list[str]:
     """Change a resident's own fields; history keeps the old values, who and why."""
     require(by, Perm.CHANGE_REGISTRY, resident.area_path)
     cleaned = clean_resident(fields, partial=True)
@@ -351,7 +341,9 @@ def update_resident(resident: Resident, *, by: Any, fields: dict[str, Any], reas
 
 
 @transaction.atomic
-def reveal_pii(resident: Resident, *, by: Any, reason: str, ip_address: str | None = None) -> dict[str, str]:
+def reveal_pii(
+    resident: Resident, *, by: Actor, reason: str, ip_address: str | None = None
+) -> dict[str, str]:
     """Show a resident's ID and phone numbers in full: needs reveal_pii in scope and a stated
     reason, and leaves an audit record (PIPL; GB/T 35273)."""
     reason = (reason or "").strip()
@@ -371,7 +363,7 @@ def reveal_pii(resident: Resident, *, by: Any, reason: str, ip_address: str | No
 
 
 def _life_event(
-    resident: Resident, *, kind: str, date: dt.date, by: Any, detail: str = "", note: str = ""
+    resident: Resident, *, kind: str, date: dt.date, by: Actor, detail: str = "", note: str = ""
 ) -> LifeEvent:
     return LifeEvent.objects.create(
         resident=resident,
@@ -390,7 +382,7 @@ def record_life_event(
     *,
     kind: str,
     date: dt.date,
-    by: Any,
+    by: Actor,
     note: str = "",
     household: Household | None = None,
     dwelling: Dwelling | None = None,
@@ -445,7 +437,7 @@ def add_tag(
     resident: Resident,
     *,
     tag: TagType,
-    by: Any,
+    by: Actor,
     since: dt.date | None = None,
     note: str = "",
     disability_category: str = "",
@@ -477,7 +469,7 @@ def add_tag(
 
 
 @transaction.atomic
-def remove_tag(resident: Resident, *, tag: TagType, by: Any, reason: str = "") -> None:
+def remove_tag(resident: Resident, *, tag: TagType, by: Actor, reason: str = "") -> None:
     require(by, Perm.CHANGE_REGISTRY, resident.area_path)
     if tag.restricted:
         require(by, Perm.VIEW_KEY_POPULATIONS, resident.area_path)
@@ -492,7 +484,7 @@ def create_household(
     *,
     community: Area,
     number: str,
-    by: Any,
+    by: Actor,
     dwelling: Dwelling | None = None,
     household_type: str = "registered",
 ) -> Household:
@@ -512,7 +504,7 @@ def create_household(
 
 
 @transaction.atomic
-def set_household_head(household: Household, *, head: Resident, by: Any) -> None:
+def set_household_head(household: Household, *, head: Resident, by: Actor) -> None:
     require(by, Perm.CHANGE_REGISTRY, household.area_path)
     if head.household_id != household.pk:
         raise RuleError("not_a_member", _("The head must be a member of the household."))
@@ -521,7 +513,7 @@ def set_household_head(household: Household, *, head: Resident, by: Any) -> None
     update_change_reason(household, _("Head of household changed"))
 
 
-def dissolve_household(household: Household, *, by: Any) -> None:
+def dissolve_household(household: Household, *, by: Actor) -> None:
     require(by, Perm.CHANGE_REGISTRY, household.area_path)
     if household.members.filter(status=ResidentStatus.ACTIVE).exists():
         raise RuleError("has_members", _("Move the members out or to another household first."))

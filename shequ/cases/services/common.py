@@ -12,7 +12,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
+from shequ.core.actors import System, refuse_missing_actor
 from shequ.core.errors import RuleError
 
 from ..models import Case, CaseEvent, CaseStatus, HandlerUnit
@@ -52,8 +54,10 @@ def expect(case: Case, *statuses: str) -> None:
         )
 
 
-def allow(check: Callable[[Any, Case], bool], by: Any, case: Case) -> None:
-    if by is not None and not check(by, case):
+def allow(check: Callable[[Any, Case], bool], by: Actor, case: Case) -> None:
+    """A job or command (`System`) may take any step; a person needs the rule to say yes."""
+    refuse_missing_actor(by)
+    if not isinstance(by, System) and not check(by, case):
         raise RuleError("forbidden", _("You may not do this to this case."))
 
 
@@ -79,7 +83,7 @@ def log(
     case: Case,
     action: str,
     *,
-    by: Any,
+    by: Actor,
     before: str = "",
     comment: str = "",
     public: bool = False,

@@ -12,11 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
+from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
 from shequ.core.errors import RuleError
 from shequ.registry.models import Area
-from shequ.registry.services import require
 
 from ..models import CaseCategory, HandlerUnit, Open311Client, UnitMember
 
@@ -38,7 +39,7 @@ def _check_limits(values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def save_category(*, by: Any, category: CaseCategory | None = None, **values: Any) -> CaseCategory:
+def save_category(*, by: Actor, category: CaseCategory | None = None, **values: Any) -> CaseCategory:
     """Create or change a category. A new sub-category takes its parent's limits and unit unless given."""
     require(by, Perm.CONFIGURE)
     parent = values.get("parent", category.parent if category else None)
@@ -78,7 +79,7 @@ def save_category(*, by: Any, category: CaseCategory | None = None, **values: An
 @transaction.atomic
 def save_unit(
     *,
-    by: Any,
+    by: Actor,
     name: str,
     kind: str,
     area: Area,
@@ -117,7 +118,7 @@ def save_unit(
 
 
 @transaction.atomic
-def add_unit_member(*, by: Any, unit: HandlerUnit, user: Any, is_lead: bool = False) -> UnitMember:
+def add_unit_member(*, by: Actor, unit: HandlerUnit, user: Any, is_lead: bool = False) -> UnitMember:
     require(by, Perm.CONFIGURE, unit.area_path)
     member, _created = UnitMember.objects.update_or_create(
         unit=unit, user=user, defaults={"is_lead": is_lead}
@@ -127,7 +128,7 @@ def add_unit_member(*, by: Any, unit: HandlerUnit, user: Any, is_lead: bool = Fa
 
 
 @transaction.atomic
-def remove_unit_member(*, by: Any, unit: HandlerUnit, user: Any) -> None:
+def remove_unit_member(*, by: Actor, unit: HandlerUnit, user: Any) -> None:
     require(by, Perm.CONFIGURE, unit.area_path)
     UnitMember.objects.filter(unit=unit, user=user).delete()
     record_event(actor=by, action="handler_unit:remove_member", target=unit, extra={"user": user.username})
@@ -139,7 +140,7 @@ def key_digest(key: str) -> str:
 
 
 @transaction.atomic
-def create_open311_key(*, by: Any, name: str) -> tuple[Open311Client, str]:
+def create_open311_key(*, by: Actor, name: str) -> tuple[Open311Client, str]:
     """A new client with a fresh key. The key is shown once; only its digest is stored."""
     require(by, Perm.CONFIGURE)
     name = (name or "").strip()
@@ -154,7 +155,7 @@ def create_open311_key(*, by: Any, name: str) -> tuple[Open311Client, str]:
 
 
 @transaction.atomic
-def deactivate_open311_client(client: Open311Client, *, by: Any) -> Open311Client:
+def deactivate_open311_client(client: Open311Client, *, by: Actor) -> Open311Client:
     """Switch a client off: its key stops working at once. The row stays for the cases it sent."""
     require(by, Perm.CONFIGURE)
     client = Open311Client.objects.select_for_update().get(pk=client.pk)

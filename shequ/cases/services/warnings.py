@@ -3,22 +3,21 @@ seen a hot spot and are dealing with it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
+from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
 from shequ.core.errors import RuleError
-from shequ.registry.services import require
 
 from ..models import CaseWarning
 from .common import now
 
 
 @transaction.atomic
-def acknowledge_warning(warning: CaseWarning, *, by: Any) -> CaseWarning:
+def acknowledge_warning(warning: CaseWarning, *, by: Actor) -> CaseWarning:
     """确认预警: someone who runs the loop where the hot spot is (manage_cases there) takes note of
     it. It leaves the open list; new reports at the same place raise a fresh warning."""
     warning = CaseWarning.objects.select_for_update().get(pk=warning.pk)
