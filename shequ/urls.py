@@ -18,7 +18,7 @@ urlpatterns = [
     path("accounts/", include("shequ.accounts.urls")),
     path("registry/", include((registry_patterns, registry_urls.app_name))),
     path("insight/", include("shequ.insight.urls")),
-    path("audit/", include("shequ.audit.urls")),
+    path("audit/", include("shequ.auditlog.urls")),
     path("cases/", include("shequ.cases.urls")),
     path("core/", include("shequ.core.urls")),
     path("portal/", include("shequ.cases.portal_urls")),

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.accounts.actions import AccountAction
 from shequ.audit.services import record_event
 from shequ.core.actors import System
 from shequ.core.errors import RuleError
@@ -88,7 +89,7 @@ def _record_failure(user: User) -> None:
             User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
             record_event(
                 actor=System("login policy"),
-                action="user:lock",
+                action=AccountAction.LOCK,
                 target=user,
                 reason=_("Repeated failed logins"),
             )
@@ -97,7 +98,7 @@ def _record_failure(user: User) -> None:
 def unlock_user(user: User, *, by: Actor) -> None:
     _check_can_manage(by, user)
     User.objects.filter(pk=user.pk).update(locked_until=None, failed_logins=0)
-    record_event(actor=by, action="user:unlock", target=user)
+    record_event(actor=by, action=AccountAction.UNLOCK, target=user)
 
 
 def resolve_node(*, area_code: str | None = None, grid_code: str | None = None) -> Any:
@@ -193,7 +194,7 @@ def assign_role(user: User, *, role: str, node: Any = None, by: Actor) -> RoleAs
     if created:
         record_event(
             actor=by,
-            action="user:assign_role",
+            action=AccountAction.ASSIGN_ROLE,
             target=user,
             area_path=path,
             extra={"role": role, "scope": assignment.scope_name},
@@ -207,7 +208,7 @@ def remove_assignment(assignment: RoleAssignment, *, by: Actor) -> None:
     _check_can_manage(by, assignment.scope_path)
     record_event(
         actor=by,
-        action="user:remove_role",
+        action=AccountAction.REMOVE_ROLE,
         target=assignment.user,
         area_path=assignment.scope_path,
         extra={"role": assignment.role},
@@ -252,7 +253,7 @@ def create_user(
         _check_role_fits_node(role, node)
     user.set_password(password)
     user.save()
-    record_event(actor=by, action="user:create", target=user, area_path=getattr(node, "path", ""))
+    record_event(actor=by, action=AccountAction.CREATE_USER, target=user, area_path=getattr(node, "path", ""))
     if role is not None:
         assign_role(user, role=role, node=node, by=by)
     return user
@@ -271,10 +272,10 @@ def set_password(user: User, *, password: str, by: Actor) -> None:
         _check_can_manage(by, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    record_event(actor=by, action="user:set_password", target=user)
+    record_event(actor=by, action=AccountAction.SET_PASSWORD, target=user)
 
 
 def deactivate_user(user: User, *, by: Actor) -> None:
     _check_can_manage(by, user)
     User.objects.filter(pk=user.pk).update(is_active=False)
-    record_event(actor=by, action="user:deactivate", target=user)
+    record_event(actor=by, action=AccountAction.DEACTIVATE, target=user)

@@ -1,27 +1,34 @@
-"""Writing audit records. Every reveal, export, import and account change calls `record_event`."""
+"""Writing audit records: every service that writes calls `record_event` inside its transaction."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.utils import translation
 
 from shequ.core.actors import System, refuse_missing_actor
 
+from . import actions
 from .models import AuditEvent
 
 
 def record_event(
     *,
     actor: Any,
-    action: str,
+    action: models.TextChoices,
     target: Any = None,
     area_path: str = "",
     reason: str = "",
     extra: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
+    """Append one record. `action` is a member of an app's registered `TextChoices`; `actor` a
+    User or a `System`, never None. Call it inside the service's transaction, so the record and
+    the change commit or roll back together."""
+    if not isinstance(action, models.Choices) or not actions.is_registered(action):
+        raise ValueError(f"Audit action {action!r} is not registered: declare it in the app's TextChoices.")
     target_type = target_id = target_label = ""
     if target is not None:
         target_type = f"{target._meta.app_label}.{target._meta.model_name}"
@@ -37,7 +44,7 @@ def record_event(
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=actor_name[:150],
-        action=action,
+        action=action.value,
         target_type=target_type,
         target_id=target_id,
         target_label=target_label,

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 
 from shequ.audit.services import record_event
+from shequ.cases.actions import CaseAction
 from shequ.core.excel import xlsx_response
 
 from .models import Case
@@ -97,5 +98,5 @@ def cases_xlsx(user: Any, queryset: QuerySet[Case], *, filters: dict[str, Any] |
 
     response = xlsx_response("案件清单", HEADERS, rows(), title="案件清单")
     safe = {k: str(v)[:100] for k, v in (filters or {}).items()}
-    record_event(actor=user, action="case:export", extra={"rows": counter[0], "filters": safe})
+    record_event(actor=user, action=CaseAction.EXPORT, extra={"rows": counter[0], "filters": safe})
     return response

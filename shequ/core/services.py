@@ -16,6 +16,7 @@ from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
 from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
+from shequ.core.actions import CalendarAction
 
 from .calendar import invalidate_calendar
 from .errors import RuleError
@@ -65,7 +66,7 @@ def set_calendar_day(*, date: dt.date, kind: str, name: str = "", by: Actor) -> 
 def _recorded(day: CalendarDay, *, before: dict[str, str] | None, by: Actor) -> CalendarDay:
     record_event(
         actor=by,
-        action="calendar:set",
+        action=CalendarAction.SET_DAY,
         target=day,
         extra={"date": day.date.isoformat(), "before": before, "after": _snapshot(day)},
     )
@@ -85,7 +86,7 @@ def clear_calendar_day(*, date: dt.date, by: Actor) -> None:
         )
     record_event(
         actor=by,
-        action="calendar:clear",
+        action=CalendarAction.CLEAR_DAY,
         target=day,
         extra={"date": date.isoformat(), "before": _snapshot(day), "after": None},
     )

@@ -15,6 +15,7 @@ from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
 from shequ.cases import selectors as cases
 from shequ.core.actors import System, refuse_missing_actor
+from shequ.insight.actions import InsightAction
 from shequ.registry.models import (
     Area,
     AreaLevel,
@@ -116,7 +117,7 @@ def refresh_figures(*, by: Actor, now: Any = None) -> Refreshed:
         if not isinstance(by, System):
             record_event(
                 actor=by,
-                action="figures:refresh",
+                action=InsightAction.REFRESH_FIGURES,
                 extra={"communities": len(rows), "seconds": seconds},
             )
     return Refreshed(communities=len(rows), refreshed_at=now, seconds=seconds)

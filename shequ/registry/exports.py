@@ -27,6 +27,7 @@ from shequ.core.excel import xlsx_response
 from shequ.core.masking import mask_id_number, mask_phone
 from shequ.core.models import CodeTable
 
+from .actions import RegistryAction
 from .models import Building, Household, Resident, ResidentStatus, ResidentTag
 
 CHUNK = 2000
@@ -129,7 +130,7 @@ def _describe(queryset: QuerySet[Any]) -> dict[str, Any]:
 
 def _export(
     user: Any,
-    action: str,
+    action: RegistryAction,
     filename: str,
     headers: Sequence[str],
     queryset: QuerySet[Any],
@@ -203,7 +204,7 @@ def residents_xlsx(
                 r.notes,
             )
 
-    return _export(user, "resident:export", "居民名单", RESIDENT_HEADERS, queryset, rows(), filters)
+    return _export(user, RegistryAction.EXPORT_RESIDENTS, "居民名单", RESIDENT_HEADERS, queryset, rows(), filters)
 
 
 def households_xlsx(
@@ -237,7 +238,7 @@ def households_xlsx(
                 h.get_status_display(),
             )
 
-    return _export(user, "household:export", "户籍名单", HOUSEHOLD_HEADERS, queryset, rows(), filters)
+    return _export(user, RegistryAction.EXPORT_HOUSEHOLDS, "户籍名单", HOUSEHOLD_HEADERS, queryset, rows(), filters)
 
 
 def buildings_xlsx(
@@ -275,4 +276,4 @@ def buildings_xlsx(
                 b.resident_count,
             )
 
-    return _export(user, "building:export", "楼栋名单", BUILDING_HEADERS, queryset, rows(), filters)
+    return _export(user, RegistryAction.EXPORT_BUILDINGS, "楼栋名单", BUILDING_HEADERS, queryset, rows(), filters)

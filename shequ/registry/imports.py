@@ -42,6 +42,7 @@ from shequ.core.errors import RuleError
 from shequ.core.excel import UnreadableFile, read_rows, template_workbook, write_xlsx
 from shequ.core.models import CodeTable
 from shequ.core.pinyin import name_keys
+from shequ.registry.actions import RegistryAction
 
 from . import namegrams, pii, services
 from .bulkwrite import write_rows
@@ -1109,7 +1110,7 @@ def run_import(
     result.total_rows = max(result.total_rows, result.processed_rows)
     record_event(
         actor=by,
-        action="resident:import",
+        action=RegistryAction.IMPORT_RESIDENTS,
         target=job,
         extra={"file": filename, "dry_run": dry_run, **result.counts()},
     )

@@ -20,6 +20,7 @@ from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
 from shequ.core.errors import RuleError
 from shequ.core.pinyin import name_keys
+from shequ.registry.actions import RegistryAction
 
 from . import geo, namegrams, pii
 from .models import (
@@ -358,7 +359,7 @@ def reveal_pii(
             "invalid", _("The reason is too long."), fields={"reason": [_("At most 500 characters.")]}
         )
     require(by, Perm.REVEAL_PII, resident.area_path)
-    record_event(actor=by, action="resident:reveal", target=resident, reason=reason, ip_address=ip_address)
+    record_event(actor=by, action=RegistryAction.REVEAL, target=resident, reason=reason, ip_address=ip_address)
     return {"id_number": pii.plaintext_id_number(resident), "phone": pii.plaintext_phone(resident)}
 
 

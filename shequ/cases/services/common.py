@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
+from shequ.cases.actions import CaseAction
 from shequ.core.actors import System, refuse_missing_actor
 from shequ.core.errors import RuleError
 
@@ -114,7 +115,7 @@ def log(
             Case.objects.filter(pk=case.pk).update(status_notes=note[:500])
             case.status_notes = note[:500]
     if audit:
-        record_event(actor=by, action=f"case:{action}", target=case, reason=comment[:200])
+        record_event(actor=by, action=CaseAction(f"case:{action}"), target=case, reason=comment[:200])
     return event
 
 

@@ -13,6 +13,7 @@ from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
 from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
+from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
 
 from ..models import EscalationAction, EscalationRule, Stage
@@ -64,7 +65,7 @@ def save_escalation_rule(
     rule.save()
     record_event(
         actor=by,
-        action="escalation_rule:save",
+        action=CaseAction.SAVE_ESCALATION_RULE,
         target=rule,
         extra={"stage": stage, "overdue_hours": str(hours), "action": action, "active": rule.active},
     )

@@ -16,6 +16,7 @@ from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
 from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
+from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
 from shequ.registry.models import Area
 
@@ -72,7 +73,7 @@ def save_category(*, by: Actor, category: CaseCategory | None = None, **values: 
             setattr(category, key, value)
     category._history_user = by if getattr(by, "pk", None) else None  # type: ignore[attr-defined]
     category.save()
-    record_event(actor=by, action="case_category:save", target=category, area_path="")
+    record_event(actor=by, action=CaseAction.SAVE_CATEGORY, target=category, area_path="")
     return category
 
 
@@ -113,7 +114,7 @@ def save_unit(
     )
     unit._history_user = by if getattr(by, "pk", None) else None  # type: ignore[attr-defined]
     unit.save()
-    record_event(actor=by, action="handler_unit:save", target=unit)
+    record_event(actor=by, action=CaseAction.SAVE_UNIT, target=unit)
     return unit
 
 
@@ -123,7 +124,7 @@ def add_unit_member(*, by: Actor, unit: HandlerUnit, user: Any, is_lead: bool = 
     member, _created = UnitMember.objects.update_or_create(
         unit=unit, user=user, defaults={"is_lead": is_lead}
     )
-    record_event(actor=by, action="handler_unit:add_member", target=unit, extra={"user": user.username})
+    record_event(actor=by, action=CaseAction.ADD_UNIT_MEMBER, target=unit, extra={"user": user.username})
     return member
 
 
@@ -131,7 +132,7 @@ def add_unit_member(*, by: Actor, unit: HandlerUnit, user: Any, is_lead: bool = 
 def remove_unit_member(*, by: Actor, unit: HandlerUnit, user: Any) -> None:
     require(by, Perm.CONFIGURE, unit.area_path)
     UnitMember.objects.filter(unit=unit, user=user).delete()
-    record_event(actor=by, action="handler_unit:remove_member", target=unit, extra={"user": user.username})
+    record_event(actor=by, action=CaseAction.REMOVE_UNIT_MEMBER, target=unit, extra={"user": user.username})
 
 
 def key_digest(key: str) -> str:
@@ -150,7 +151,7 @@ def create_open311_key(*, by: Actor, name: str) -> tuple[Open311Client, str]:
         raise RuleError("duplicate", _("A client of this name exists already."))
     key = secrets.token_urlsafe(32)
     client = Open311Client.objects.create(name=name, key_prefix=key[:8], key_digest=key_digest(key))
-    record_event(actor=by, action="open311_client:create", target=client)
+    record_event(actor=by, action=CaseAction.CREATE_OPEN311_CLIENT, target=client)
     return client, key
 
 
@@ -163,7 +164,7 @@ def deactivate_open311_client(client: Open311Client, *, by: Actor) -> Open311Cli
         raise RuleError("inactive", _("This client is already switched off."))
     client.active = False
     client.save(update_fields=["active", "updated_at"])
-    record_event(actor=by, action="open311_client:deactivate", target=client)
+    record_event(actor=by, action=CaseAction.DEACTIVATE_OPEN311_CLIENT, target=client)
     return client
 
 

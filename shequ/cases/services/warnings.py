@@ -10,6 +10,7 @@ from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
 from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
+from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
 
 from ..models import CaseWarning
@@ -28,5 +29,5 @@ def acknowledge_warning(warning: CaseWarning, *, by: Actor) -> CaseWarning:
     warning.acknowledged_by = by if getattr(by, "pk", None) else None
     # updated_at stays the time of the latest report, which is what the warning lists show.
     warning.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    record_event(actor=by, action="case_warning:acknowledge", target=warning)
+    record_event(actor=by, action=CaseAction.ACKNOWLEDGE_WARNING, target=warning)
     return warning

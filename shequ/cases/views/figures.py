@@ -23,6 +23,7 @@ from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
 from shequ.audit.services import record_event
+from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
 from shequ.core.excel import xlsx_response
 from shequ.registry.views.common import paginate, safe_next
@@ -222,7 +223,7 @@ def figures_export(request: HttpRequest) -> HttpResponse:
     body = [line(r["name"], r) for r in rows] + [line(_("Total"), total)]
     record_event(
         actor=request.user,
-        action="case:export_figures",
+        action=CaseAction.EXPORT_FIGURES,
         extra={
             "by": params.by,
             "from": params.first.isoformat(),

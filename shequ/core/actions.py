@@ -1,0 +1,13 @@
+"""The audit actions of the shared kernel: edits to the working calendar.
+
+`core` imports no app, so `audit` registers these from its own `ready()`."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CalendarAction(models.TextChoices):
+    SET_DAY = "calendar:set", _("Changed a calendar day")
+    CLEAR_DAY = "calendar:clear", _("Removed a calendar day")
