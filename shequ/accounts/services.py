@@ -16,6 +16,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from shequ.accounts.actions import AccountAction
 from shequ.audit.services import record_event
@@ -91,14 +92,16 @@ def _record_failure(user: User) -> None:
                 actor=System("login policy"),
                 action=AccountAction.LOCK,
                 target=user,
+                area_path=scope_mod.home_path(user),
                 reason=_("Repeated failed logins"),
             )
 
 
+@transaction.atomic
 def unlock_user(user: User, *, by: Actor) -> None:
     _check_can_manage(by, user)
     User.objects.filter(pk=user.pk).update(locked_until=None, failed_logins=0)
-    record_event(actor=by, action=AccountAction.UNLOCK, target=user)
+    record_event(actor=by, action=AccountAction.UNLOCK, target=user, area_path=scope_mod.home_path(user))
 
 
 def resolve_node(*, area_code: str | None = None, grid_code: str | None = None) -> Any:
@@ -162,9 +165,8 @@ def _check_can_manage(by: Actor, target_path: Any) -> None:
         raise RuleError("out_of_scope", _("You may only manage users within your own area."))
 
 
-@transaction.atomic
-def assign_role(user: User, *, role: str, node: Any = None, by: Actor) -> RoleAssignment:
-    """Give `user` a role at a node. Admins hand out roles below their own, inside their scope."""
+def _check_may_assign(by: Actor, role: str, node: Any) -> str:
+    """The rules for handing out `role` at `node`; returns the node's path."""
     if role not in Role.values:
         raise RuleError(
             "unknown_role",
@@ -181,6 +183,10 @@ def assign_role(user: User, *, role: str, node: Any = None, by: Actor) -> RoleAs
         )
         if not superuser and ROLE_RANK[role] <= by_best:
             raise RuleError("role_too_high", _("You may only hand out roles below your own."))
+    return path
+
+
+def _grant(user: User, *, role: str, node: Any, path: str) -> tuple[RoleAssignment, bool]:
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user,
         role=role,
@@ -191,6 +197,15 @@ def assign_role(user: User, *, role: str, node: Any = None, by: Actor) -> RoleAs
             "scope_name": getattr(node, "full_name", None) or getattr(node, "name", None) or "",
         },
     )
+    scope_mod.clear(user)
+    return assignment, created
+
+
+@transaction.atomic
+def assign_role(user: User, *, role: str, node: Any = None, by: Actor) -> RoleAssignment:
+    """Give `user` a role at a node. Admins hand out roles below their own, inside their scope."""
+    path = _check_may_assign(by, role, node)
+    assignment, created = _grant(user, role=role, node=node, path=path)
     if created:
         record_event(
             actor=by,
@@ -199,7 +214,6 @@ def assign_role(user: User, *, role: str, node: Any = None, by: Actor) -> RoleAs
             area_path=path,
             extra={"role": role, "scope": assignment.scope_name},
         )
-    scope_mod.clear(user)
     return assignment
 
 
@@ -249,16 +263,19 @@ def create_user(
             _("The password does not meet the policy."),
             fields={"password": list(exc.messages)},
         ) from exc
-    if role is not None:
-        _check_role_fits_node(role, node)
+    path = _check_may_assign(by, role, node) if role is not None else ""
     user.set_password(password)
     user.save()
-    record_event(actor=by, action=AccountAction.CREATE_USER, target=user, area_path=getattr(node, "path", ""))
+    extra: dict[str, Any] = {}
     if role is not None:
-        assign_role(user, role=role, node=node, by=by)
+        assignment, _created = _grant(user, role=role, node=node, path=path)
+        extra = {"role": role, "scope": assignment.scope_name}
+    # One record for the account and its first role; filed where the role is, so the heads above see it.
+    record_event(actor=by, action=AccountAction.CREATE_USER, target=user, area_path=path, extra=extra)
     return user
 
 
+@transaction.atomic
 def set_password(user: User, *, password: str, by: Actor) -> None:
     try:
         validate_password(password, user)
@@ -272,10 +289,31 @@ def set_password(user: User, *, password: str, by: Actor) -> None:
         _check_can_manage(by, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    record_event(actor=by, action=AccountAction.SET_PASSWORD, target=user)
+    record_event(
+        actor=by, action=AccountAction.SET_PASSWORD, target=user, area_path=scope_mod.home_path(user)
+    )
 
 
+@transaction.atomic
 def deactivate_user(user: User, *, by: Actor) -> None:
     _check_can_manage(by, user)
     User.objects.filter(pk=user.pk).update(is_active=False)
-    record_event(actor=by, action=AccountAction.DEACTIVATE, target=user)
+    record_event(actor=by, action=AccountAction.DEACTIVATE, target=user, area_path=scope_mod.home_path(user))
+
+
+@transaction.atomic
+def issue_api_token(user: User, *, by: Actor, ip_address: str | None = None) -> str:
+    """The user's API token (`Authorization: Token ...`), created on first use. Only the user
+    themself or a job may ask for it; every issue is audited with the address that asked."""
+    if not is_system(by) and by.pk != user.pk:
+        raise RuleError("forbidden", _("You do not have permission to do this here."))
+    token, created = Token.objects.get_or_create(user=user)
+    record_event(
+        actor=by,
+        action=AccountAction.ISSUE_TOKEN,
+        target=user,
+        area_path=scope_mod.home_path(user),
+        ip_address=ip_address,
+        extra={"new": created},
+    )
+    return str(token.key)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.utils.functional import Promise
 
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
 
@@ -55,5 +56,7 @@ def labels() -> dict[str, Any]:
 def has_own_label(member: Any) -> bool:
     """TextChoices invents a label from the member name when none is given ("Resident Reveal"):
     that is not a label a community worker can read, so it does not count."""
+    if isinstance(member.label, Promise):  # given through gettext_lazy, as every app does
+        return bool(str(member.label).strip())
     invented = member.name.replace("_", " ").title()
     return bool(str(member.label).strip()) and str(member.label) != invented

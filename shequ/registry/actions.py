@@ -24,4 +24,5 @@ class RegistryAction(models.TextChoices):
     EXPORT_RESIDENTS = "resident:export", _("Exported residents")
     EXPORT_HOUSEHOLDS = "household:export", _("Exported households")
     EXPORT_BUILDINGS = "building:export", _("Exported buildings")
+    START_IMPORT = "import:start", _("Started an import")
     IMPORT_RESIDENTS = "resident:import", _("Imported residents")

@@ -24,6 +24,7 @@ from rest_framework.serializers import BaseSerializer
 
 from shequ.accounts.roles import Perm
 from shequ.core.api import FilterBackend
+from shequ.core.http import client_ip
 
 from . import filters, geojson, listing, selectors, services
 from . import serializers as s
@@ -271,7 +272,7 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
             resident,
             by=request.user,
             reason=data.validated_data["reason"],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
         )
         response = Response({**numbers, "expires_in": settings.SHEQU_REVEAL_SECONDS})
         response["Cache-Control"] = "no-store"

@@ -136,11 +136,21 @@ def _export(
     queryset: QuerySet[Any],
     rows: Iterable[Sequence[Any]],
     filters: dict[str, Any] | None,
+    *,
+    scope: Scope,
+    ip_address: str | None,
 ) -> HttpResponse:
     counter = [0]
     response = xlsx_response(filename, headers, _counted(rows, counter), title=filename)
     described = _safe_filters(filters) if filters is not None else _describe(queryset)
-    record_event(actor=user, action=action, extra={"rows": counter[0], "filters": described})
+    # Filed at the exporter's scope, so every head whose scope covers it sees the export.
+    record_event(
+        actor=user,
+        action=action,
+        area_path=scope.common_path,
+        ip_address=ip_address,
+        extra={"rows": counter[0], "filters": described},
+    )
     return response
 
 
@@ -149,7 +159,11 @@ def _code(table: CodeTable, value: str) -> str:
 
 
 def residents_xlsx(
-    user: Any, queryset: QuerySet[Resident], *, filters: dict[str, Any] | None = None
+    user: Any,
+    queryset: QuerySet[Resident],
+    *,
+    filters: dict[str, Any] | None = None,
+    ip_address: str | None = None,
 ) -> HttpResponse:
     """The resident list as .xlsx; `filters` (e.g. request.GET) goes into the audit record."""
     scope = _require_export(user)
@@ -204,11 +218,25 @@ def residents_xlsx(
                 r.notes,
             )
 
-    return _export(user, RegistryAction.EXPORT_RESIDENTS, "居民名单", RESIDENT_HEADERS, queryset, rows(), filters)
+    return _export(
+        user,
+        RegistryAction.EXPORT_RESIDENTS,
+        "居民名单",
+        RESIDENT_HEADERS,
+        queryset,
+        rows(),
+        filters,
+        scope=scope,
+        ip_address=ip_address,
+    )
 
 
 def households_xlsx(
-    user: Any, queryset: QuerySet[Household], *, filters: dict[str, Any] | None = None
+    user: Any,
+    queryset: QuerySet[Household],
+    *,
+    filters: dict[str, Any] | None = None,
+    ip_address: str | None = None,
 ) -> HttpResponse:
     scope = _require_export(user)
     qs = (
@@ -238,11 +266,25 @@ def households_xlsx(
                 h.get_status_display(),
             )
 
-    return _export(user, RegistryAction.EXPORT_HOUSEHOLDS, "户籍名单", HOUSEHOLD_HEADERS, queryset, rows(), filters)
+    return _export(
+        user,
+        RegistryAction.EXPORT_HOUSEHOLDS,
+        "户籍名单",
+        HOUSEHOLD_HEADERS,
+        queryset,
+        rows(),
+        filters,
+        scope=scope,
+        ip_address=ip_address,
+    )
 
 
 def buildings_xlsx(
-    user: Any, queryset: QuerySet[Building], *, filters: dict[str, Any] | None = None
+    user: Any,
+    queryset: QuerySet[Building],
+    *,
+    filters: dict[str, Any] | None = None,
+    ip_address: str | None = None,
 ) -> HttpResponse:
     scope = _require_export(user)
     qs = (
@@ -276,4 +318,14 @@ def buildings_xlsx(
                 b.resident_count,
             )
 
-    return _export(user, RegistryAction.EXPORT_BUILDINGS, "楼栋名单", BUILDING_HEADERS, queryset, rows(), filters)
+    return _export(
+        user,
+        RegistryAction.EXPORT_BUILDINGS,
+        "楼栋名单",
+        BUILDING_HEADERS,
+        queryset,
+        rows(),
+        filters,
+        scope=scope,
+        ip_address=ip_address,
+    )

@@ -33,7 +33,7 @@ from django.utils.translation import gettext
 from simple_history.utils import bulk_update_with_history
 
 from shequ.accounts.roles import Perm
-from shequ.accounts.scope import Scope, scope_for
+from shequ.accounts.scope import Scope, common_path, scope_for
 from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
 from shequ.core import codes
@@ -340,8 +340,18 @@ def _scope(by: Actor, perm: Perm) -> Scope:
 
 
 class _Importer:
-    def __init__(self, *, by: Actor, dry_run: bool, header_of: dict[str, str], filename: str) -> None:
+    def __init__(
+        self,
+        *,
+        by: Actor,
+        dry_run: bool,
+        header_of: dict[str, str],
+        filename: str,
+        job: ImportJob | None = None,
+        ip_address: str | None = None,
+    ) -> None:
         self.by = by
+        self.job, self.ip_address, self.filename = job, ip_address, filename
         self.history_user = by if getattr(by, "pk", None) else None
         self.dry_run = dry_run
         self.header_of = header_of
@@ -1080,6 +1090,7 @@ def run_import(
     filename: str | None = None,
     progress_callback: ProgressCallback | None = None,
     job: ImportJob | None = None,
+    ip_address: str | None = None,
 ) -> ImportResult:
     """Import residents from an .xlsx or .csv file as `by` (a `System` job: full scope).
 
@@ -1098,7 +1109,9 @@ def run_import(
             progress_callback(result)
         header, rows = _numbered_data_rows(path, filename, mapping)
         by_index, header_of, result.ignored_columns = _resolve_columns(header, mapping)
-        importer = _Importer(by=by, dry_run=dry_run, header_of=header_of, filename=filename)
+        importer = _Importer(
+            by=by, dry_run=dry_run, header_of=header_of, filename=filename, job=job, ip_address=ip_address
+        )
         batch_size = max(1, int(getattr(settings, "SHEQU_IMPORT_BATCH_SIZE", 500)))
         while True:
             batch = list(itertools.islice(rows, batch_size))
@@ -1108,12 +1121,6 @@ def run_import(
             if progress_callback is not None:
                 progress_callback(result)
     result.total_rows = max(result.total_rows, result.processed_rows)
-    record_event(
-        actor=by,
-        action=RegistryAction.IMPORT_RESIDENTS,
-        target=job,
-        extra={"file": filename, "dry_run": dry_run, **result.counts()},
-    )
     return result
 
 
@@ -1125,17 +1132,45 @@ def _run_batch(
         width = len(cells)
         values = {key: _strip(cells[i]) if i < width else None for i, key in by_index.items()}
         parsed.append(importer.parse(number, values))
+    before = result.counts()
     with transaction.atomic():
         importer.store(parsed, result)
         if importer.dry_run:
             transaction.set_rollback(True)
+        else:  # the batch's record commits (or rolls back) with the batch's rows
+            _record_batch(importer, parsed, result, before)
     if importer.dry_run:
         importer._reset_places()  # what the batch created was rolled back
+        _record_batch(importer, parsed, result, before)  # a check run still read the numbers
     for row in parsed:
         if row.errors:
             result.failed += 1
             result.errors.extend(row.errors)
     result.processed_rows += len(batch)
+
+
+def _record_batch(
+    importer: _Importer, parsed: list[_Row], result: ImportResult, before: dict[str, int]
+) -> None:
+    """One audit record per batch, filed at the deepest node above every row it stored (or, when it
+    stored none, the importer's scope), so the heads of the places it touched see it."""
+    paths = [row.grid.path for row in parsed if not row.errors and row.grid is not None]
+    after = result.counts()
+    record_event(
+        actor=importer.by,
+        action=RegistryAction.IMPORT_RESIDENTS,
+        target=importer.job,
+        area_path=common_path(paths) if paths else importer.scope.common_path,
+        ip_address=importer.ip_address,
+        extra={
+            "file": importer.filename,
+            "dry_run": importer.dry_run,
+            "first_row": parsed[0].number if parsed else None,
+            "rows": len(parsed),
+            "failed": sum(1 for row in parsed if row.errors),
+            **{key: after[key] - before[key] for key in ("created", "updated", "unchanged")},
+        },
+    )
 
 
 def _set_job_progress(job: ImportJob) -> ProgressCallback:
@@ -1165,6 +1200,7 @@ def run_job(job: ImportJob) -> ImportResult | None:
             filename=job.original_name,
             progress_callback=_set_job_progress(job),
             job=job,
+            ip_address=job.ip_address,
         )
     except (UnreadableFile, RuleError) as exc:
         job.refresh_from_db()

@@ -75,6 +75,7 @@ def create_area(*, code: str, name: str, level: str, parent: Area | None, by: Ac
     if area.boundary:
         geo.to_shape(area.boundary)
     _as(area, by).save()
+    record_event(actor=by, action=RegistryAction.CREATE_AREA, target=area)
     return area
 
 
@@ -121,6 +122,7 @@ def create_grid(
         **extra,
     )
     _as(grid, by).save()
+    record_event(actor=by, action=RegistryAction.CREATE_GRID, target=grid)
     return grid
 
 
@@ -133,6 +135,7 @@ def change_grid_boundary(grid: Grid, *, boundary: dict[str, Any] | None, by: Act
     grid.boundary = boundary
     grid._change_reason = reason  # type: ignore[attr-defined]
     _as(grid, by).save()
+    record_event(actor=by, action=RegistryAction.CHANGE_GRID_BOUNDARY, target=grid, reason=reason)
     return grid
 
 
@@ -164,6 +167,7 @@ def create_micro_grid(
         **extra,
     )
     _as(micro, by).save()
+    record_event(actor=by, action=RegistryAction.CREATE_MICRO_GRID, target=micro)
     return micro
 
 
@@ -201,6 +205,7 @@ def create_building(
         **extra,
     )
     _as(building, by).save()
+    record_event(actor=by, action=RegistryAction.CREATE_BUILDING, target=building)
     return building
 
 
@@ -320,6 +325,7 @@ def register_resident(
     resident._change_reason = reason or _("Registered")  # type: ignore[attr-defined]
     _save_resident(resident, by)
     namegrams.insert([(resident.pk, resident.name)])
+    record_event(actor=by, action=RegistryAction.REGISTER_RESIDENT, target=resident, reason=reason)
     return resident
 
 
@@ -338,6 +344,14 @@ def update_resident(resident: Resident, *, by: Actor, fields: dict[str, Any], re
         _save_resident(resident, by)
     if "name" in changed:
         namegrams.replace([(resident.pk, resident.name)])
+    if changed:  # the field names only: the values (ID and phone numbers among them) stay in history
+        record_event(
+            actor=by,
+            action=RegistryAction.UPDATE_RESIDENT,
+            target=resident,
+            reason=reason,
+            extra={"fields": changed},
+        )
     return changed
 
 
@@ -359,7 +373,9 @@ def reveal_pii(
             "invalid", _("The reason is too long."), fields={"reason": [_("At most 500 characters.")]}
         )
     require(by, Perm.REVEAL_PII, resident.area_path)
-    record_event(actor=by, action=RegistryAction.REVEAL, target=resident, reason=reason, ip_address=ip_address)
+    record_event(
+        actor=by, action=RegistryAction.REVEAL, target=resident, reason=reason, ip_address=ip_address
+    )
     return {"id_number": pii.plaintext_id_number(resident), "phone": pii.plaintext_phone(resident)}
 
 
@@ -430,7 +446,15 @@ def record_life_event(
     ResidentTag.objects.filter(resident=resident).exclude(area_path=resident.area_path).update(
         area_path=resident.area_path
     )
-    return _life_event(resident, kind=kind, date=date, by=by, detail=detail, note=note)
+    event = _life_event(resident, kind=kind, date=date, by=by, detail=detail, note=note)
+    record_event(
+        actor=by,
+        action=RegistryAction.RECORD_LIFE_EVENT,
+        target=resident,
+        reason=note,
+        extra={"kind": kind, "date": date.isoformat()},
+    )
+    return event
 
 
 @transaction.atomic
@@ -466,6 +490,9 @@ def add_tag(
     elif note or since:
         link.note, link.since = note or link.note, since or link.since
         _as(link, by).save()
+    record_event(
+        actor=by, action=RegistryAction.ADD_TAG, target=resident, reason=note, extra={"tag": tag.code}
+    )
     return link
 
 
@@ -478,6 +505,13 @@ def remove_tag(resident: Resident, *, tag: TagType, by: Actor, reason: str = "")
     if link is not None:
         link._change_reason = reason  # type: ignore[attr-defined]
         _as(link, by).delete()  # the tag link's history row keeps that it existed and who removed it
+        record_event(
+            actor=by,
+            action=RegistryAction.REMOVE_TAG,
+            target=resident,
+            reason=reason,
+            extra={"tag": tag.code},
+        )
 
 
 @transaction.atomic
@@ -501,6 +535,7 @@ def create_household(
         community=community, number=number, dwelling=dwelling, household_type=household_type, area_path=path
     )
     _as(household, by).save()
+    record_event(actor=by, action=RegistryAction.CREATE_HOUSEHOLD, target=household)
     return household
 
 
@@ -512,11 +547,16 @@ def set_household_head(household: Household, *, head: Resident, by: Actor) -> No
     household.head = head
     _as(household, by).save(update_fields=["head", "updated_at"])
     update_change_reason(household, _("Head of household changed"))
+    record_event(
+        actor=by, action=RegistryAction.SET_HOUSEHOLD_HEAD, target=household, extra={"head": head.pk}
+    )
 
 
+@transaction.atomic
 def dissolve_household(household: Household, *, by: Actor) -> None:
     require(by, Perm.CHANGE_REGISTRY, household.area_path)
     if household.members.filter(status=ResidentStatus.ACTIVE).exists():
         raise RuleError("has_members", _("Move the members out or to another household first."))
     household.status = HouseholdStatus.DISSOLVED
     _as(household, by).save(update_fields=["status", "updated_at"])
+    record_event(actor=by, action=RegistryAction.DISSOLVE_HOUSEHOLD, target=household)

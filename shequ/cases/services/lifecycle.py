@@ -279,8 +279,10 @@ def evaluate_case(
         data={"satisfaction": satisfaction},
         note_for_reporter=_("Thank you for your evaluation."),
     )
+    # What the evaluation leads to (closing, reopening, passing up) is on the case file; the audit
+    # log has the one verb that caused it.
     if satisfaction != Satisfaction.UNSATISFIED:
-        return _close(case, by=by, t=t, fields=["satisfaction", "evaluated_at"])
+        return _close(case, by=by, t=t, fields=["satisfaction", "evaluated_at"], audit=False)
     if case.reopen_count == 0:
         case.reopen_count = 1
         case.status = CaseStatus.DISPATCHED
@@ -296,6 +298,7 @@ def evaluate_case(
             unit=case.lead_unit,
             public=True,
             note_for_reporter=_("Reopened: sent back to %(unit)s.") % {"unit": case.lead_unit or "—"},
+            audit=False,
         )
         return case
     if case.level in NEXT_LEVEL:
@@ -305,11 +308,14 @@ def evaluate_case(
             t=t,
             reason=_("Unsatisfied again after reopening."),
             fields=["satisfaction", "evaluated_at"],
+            audit=False,
         )
-    return _close(case, by=by, t=t, fields=["satisfaction", "evaluated_at"])
+    return _close(case, by=by, t=t, fields=["satisfaction", "evaluated_at"], audit=False)
 
 
-def _close(case: Case, *, by: Actor, t: Any, fields: list[str], comment: str = "") -> Case:
+def _close(
+    case: Case, *, by: Actor, t: Any, fields: list[str], comment: str = "", audit: bool = True
+) -> Case:
     before = case.status
     case.status = CaseStatus.CLOSED
     case.closed_at = t
@@ -323,6 +329,7 @@ def _close(case: Case, *, by: Actor, t: Any, fields: list[str], comment: str = "
         public=True,
         at=t,
         note_for_reporter=_("Closed."),
+        audit=audit,
     )
     return case
 
@@ -332,7 +339,7 @@ def close_unevaluated(case: Case, *, t: Any) -> Case:
     return _close(case, by=CLOCK, t=t, fields=[], comment=_("Closed without an evaluation."))
 
 
-def _escalate(case: Case, *, by: Actor, t: Any, reason: str, fields: list[str]) -> Case:
+def _escalate(case: Case, *, by: Actor, t: Any, reason: str, fields: list[str], audit: bool = True) -> Case:
     before, level = case.status, case.level
     clock.stop(case, t)
     case.level = NEXT_LEVEL[Level(level)]
@@ -353,6 +360,7 @@ def _escalate(case: Case, *, by: Actor, t: Any, reason: str, fields: list[str]) 
         at=t,
         data={"from_level": level, "to_level": case.level},
         note_for_reporter=_("Passed up to the %(level)s for handling.") % {"level": case.get_level_display()},
+        audit=audit,
     )
     return case
 

@@ -26,6 +26,7 @@ from shequ.audit.services import record_event
 from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
 from shequ.core.excel import xlsx_response
+from shequ.core.http import client_ip
 from shequ.registry.views.common import paginate, safe_next
 
 from .. import selectors, services
@@ -224,6 +225,8 @@ def figures_export(request: HttpRequest) -> HttpResponse:
     record_event(
         actor=request.user,
         action=CaseAction.EXPORT_FIGURES,
+        area_path=scope_for(request.user, Perm.VIEW_CASES).common_path,
+        ip_address=client_ip(request),
         extra={
             "by": params.by,
             "from": params.first.isoformat(),

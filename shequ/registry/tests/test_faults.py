@@ -192,7 +192,11 @@ def test_an_import_that_dies_inside_a_batch_keeps_whole_batches_and_a_rerun_comp
     result = run_import(path, by=System("test"))
     assert (result.created, result.unchanged, result.failed) == (600 - stored, stored, 0)
     assert_complete(digests)
-    assert model_counts() == clean  # every table, audit log included, as after one clean run
+    # Every table as after one clean run; the audit log also keeps the dead run's stored batches,
+    # each audited in its own transaction with its rows.
+    counts, expected = model_counts(), dict(clean)
+    expected["audit.AuditEvent"] += stored // BATCH
+    assert counts == expected
 
 
 # --- real kills --------------------------------------------------------------------------------

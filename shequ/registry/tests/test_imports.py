@@ -457,10 +457,11 @@ def test_small_batches_give_the_same_result(county: County, tmp_path: Path, sett
 
 
 def test_import_is_audited(county: County, tmp_path: Path) -> None:
-    run_import(write_xlsx(tmp_path / "in.xlsx", dirty_rows(county)), by=System("test"))
+    run_import(write_xlsx(tmp_path / "in.xlsx", dirty_rows(county)), by=System("import"))
     event = AuditEvent.objects.get(action="resident:import")
-    assert event.actor_name == "system"
+    assert event.actor_name == "系统（批量导入）"
     assert event.extra["created"] == 5 and event.extra["failed"] == 7 and event.extra["file"] == "in.xlsx"
+    assert event.area_path == county.community_a1.path  # the deepest node above the rows it stored
 
 
 def test_template_has_dropdowns_for_coded_columns(db: Any, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
 from shequ.core import codes
 from shequ.core.errors import RuleError
+from shequ.core.http import client_ip
 from shequ.core.models import CodeTable
 
 from .. import selectors, services
@@ -82,7 +83,7 @@ def _export(request: HttpRequest, name: str, qs: QuerySet[Any], fallback: str) -
         messages.error(request, _("Export is not available yet."))
         return redirect(fallback)
     try:
-        response: HttpResponse = getattr(exports, name)(request.user, qs)
+        response: HttpResponse = getattr(exports, name)(request.user, qs, ip_address=client_ip(request))
     except RuleError as exc:
         messages.error(request, str(exc.message))
         return redirect(fallback)
@@ -261,10 +262,6 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/residents/edit.html", {"resident": resident, "form": form})
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 @perm_required(Perm.REVEAL_PII)
 @require_POST
 def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
@@ -275,7 +272,7 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             numbers = services.reveal_pii(
-                resident, by=request.user, reason=form.cleaned_data["reason"], ip_address=_client_ip(request)
+                resident, by=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request)
             )
         except RuleError as exc:
             add_rule_errors(form, exc)

@@ -19,7 +19,7 @@ from shequ.cases.models import EventAction
 from shequ.core.actors import System
 from shequ.registry.actions import RegistryAction
 
-SHEQU = Path(__file__).resolve().parents[2]
+SHEQU = Path(__file__).resolve().parents[1]
 
 
 def test_every_registered_action_has_a_label_and_the_check_passes() -> None:
