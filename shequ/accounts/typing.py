@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from shequ.accounts.models import User
@@ -17,3 +18,17 @@ class AuthedRequest(HttpRequest):
     """An HttpRequest whose user is known to be a logged-in `User`, never `AnonymousUser`."""
 
     user: User
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The logged-in person behind a page or API call guarded by login, as a service's actor.
+    Anyone else is refused (403): an anonymous request never reaches a service as an actor."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied
+    return user
+
+
+def person(by: Actor) -> User | None:
+    """The user behind an actor, for columns that name a person (`recorded_by`, `reporter`); a job has none."""
+    return by if isinstance(by, User) else None

@@ -34,7 +34,7 @@ from simple_history.utils import bulk_update_with_history
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import Scope, common_path, scope_for
-from shequ.accounts.typing import Actor
+from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
 from shequ.core import codes
 from shequ.core.actors import System, refuse_missing_actor
@@ -352,7 +352,7 @@ class _Importer:
     ) -> None:
         self.by = by
         self.job, self.ip_address, self.filename = job, ip_address, filename
-        self.history_user = by if getattr(by, "pk", None) else None
+        self.history_user = person(by)
         self.dry_run = dry_run
         self.header_of = header_of
         self.reason = f"批量导入：{filename}"[:100]

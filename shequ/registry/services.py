@@ -16,7 +16,7 @@ from simple_history.utils import update_change_reason
 
 from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
-from shequ.accounts.typing import Actor
+from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
 from shequ.core.errors import RuleError
 from shequ.core.pinyin import name_keys
@@ -388,7 +388,7 @@ def _life_event(
         date=date,
         detail=detail,
         note=note,
-        recorded_by=by if getattr(by, "pk", None) else None,
+        recorded_by=person(by),
         area_path=resident.area_path,
     )
 

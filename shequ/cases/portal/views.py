@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shequ.accounts.typing import acting_user
 from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.core.parsing import normalize_phone
@@ -155,7 +156,7 @@ def report(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 case = services.report_case(
-                    by=request.user if staff else System("portal"),
+                    by=acting_user(request) if staff else System("portal"),
                     source=Source.PORTAL,
                     **form.service_fields(),
                 )

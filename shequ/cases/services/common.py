@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.accounts.typing import Actor
+from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
 from shequ.cases.actions import CaseAction
 from shequ.core.actors import System, refuse_missing_actor
@@ -100,7 +100,7 @@ def log(
         case=case,
         action=action,
         at=at or now(),
-        actor=by if getattr(by, "pk", None) else None,
+        actor=person(by),
         actor_name=str(by) if getattr(by, "pk", None) else "",  # blank: the system, named when shown
         unit=unit,
         from_status=before,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
-from shequ.accounts.typing import Actor
+from shequ.accounts.typing import Actor, person
 from shequ.core import crypto
 from shequ.core.actors import System, refuse_missing_actor
 from shequ.core.errors import RuleError
@@ -179,7 +179,7 @@ def report_case(
         status=CaseStatus.REPORTED,
         address=optional_text(address, "address")[:200]
         or (building.address if building is not None else place["community"].name),
-        reporter=by if getattr(by, "pk", None) else None,
+        reporter=person(by),
         reporter_name=(reporter_name or "").strip() or (str(by) if getattr(by, "pk", None) else ""),
         open311_client=open311_client,
         external_id=(external_id or "")[:64],

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
-from shequ.accounts.typing import Actor
+from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
 from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
@@ -71,7 +71,7 @@ def save_category(*, by: Actor, category: CaseCategory | None = None, **values: 
     else:
         for key, value in values.items():
             setattr(category, key, value)
-    category._history_user = by if getattr(by, "pk", None) else None  # type: ignore[attr-defined]
+    category._history_user = person(by)  # type: ignore[attr-defined]
     category.save()
     record_event(actor=by, action=CaseAction.SAVE_CATEGORY, target=category, area_path="")
     return category
@@ -112,7 +112,7 @@ def save_unit(
         phone,
         active,
     )
-    unit._history_user = by if getattr(by, "pk", None) else None  # type: ignore[attr-defined]
+    unit._history_user = person(by)  # type: ignore[attr-defined]
     unit.save()
     record_event(actor=by, action=CaseAction.SAVE_UNIT, target=unit)
     return unit

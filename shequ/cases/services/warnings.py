@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
-from shequ.accounts.typing import Actor
+from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
 from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
@@ -26,7 +26,7 @@ def acknowledge_warning(warning: CaseWarning, *, by: Actor) -> CaseWarning:
     if warning.acknowledged_at is not None:
         raise RuleError("already_acknowledged", _("This warning has already been acknowledged."))
     warning.acknowledged_at = now()
-    warning.acknowledged_by = by if getattr(by, "pk", None) else None
+    warning.acknowledged_by = person(by)
     # updated_at stays the time of the latest report, which is what the warning lists show.
     warning.save(update_fields=["acknowledged_at", "acknowledged_by"])
     record_event(actor=by, action=CaseAction.ACKNOWLEDGE_WARNING, target=warning)

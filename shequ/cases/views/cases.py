@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import has_perm_anywhere, roles_of
+from shequ.accounts.typing import acting_user
 from shequ.core.errors import RuleError
 from shequ.core.http import client_ip
 from shequ.registry import selectors as registry
@@ -505,7 +506,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             case = services.report_case(
-                by=user,
+                by=acting_user(request),
                 category=data["category"],
                 description=data["description"],
                 source=data["source"],

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
+from shequ.accounts.typing import acting_user
 from shequ.audit.services import record_event
 from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
@@ -279,7 +280,7 @@ def warnings(request: HttpRequest) -> HttpResponse:
 def warning_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     warning = get_object_or_404(selectors.warnings_visible_to(request.user, open_only=False), pk=pk)
     try:
-        services.acknowledge_warning(warning, by=request.user)
+        services.acknowledge_warning(warning, by=acting_user(request))
     except RuleError as exc:
         messages.error(request, str(exc.message))
     else:
