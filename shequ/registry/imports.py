@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from simple_history.utils import bulk_update_with_history
 
+from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import Scope, common_path, scope_for
 from shequ.accounts.typing import Actor, person
@@ -525,7 +526,7 @@ class _Importer:
         if self.change_scope.covers(path):
             return True
         try:
-            services.require(self.by, Perm.CHANGE_REGISTRY, path)
+            require(self.by, Perm.CHANGE_REGISTRY, path)
         except RuleError as exc:
             self.fail(row, "grid", exc.message)
             return False
