@@ -41,8 +41,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "shequ.core",
+    "shequ.audit",  # the records: imports nothing from accounts (docs/adr/0009)
     "shequ.accounts",
-    "shequ.audit",
+    "shequ.auditlog",  # the log pages, above accounts
     "shequ.workdays",  # the calendar's page and services: above accounts and audit
     "shequ.registry",
     "shequ.cases",

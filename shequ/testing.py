@@ -14,6 +14,7 @@ from typing import Any
 
 from shequ.accounts import services as accounts
 from shequ.accounts.models import User
+from shequ.core.actors import System
 from shequ.core.idnumber import make as make_id
 from shequ.registry import services as registry
 from shequ.registry.models import Area, Building, Dwelling, Grid, Household, MicroGrid, Resident, TagType
@@ -52,7 +53,7 @@ class County:
 def make_user(role: str, node: Any = None, *, username: str | None = None, password: str = PASSWORD) -> User:
     username = username or f"{role}_{next(_seq)}"
     return accounts.create_user(
-        username=username, password=password, full_name=username, role=role, node=node
+        username=username, password=password, full_name=username, role=role, node=node, by=System("test")
     )
 
 
@@ -68,7 +69,11 @@ def add_resident(
     seq = sequence if sequence is not None else next(_seq) % 1000
     data = {"name": name, "id_number": make_id("330723", birth, seq), **fields}
     return registry.register_resident(
-        by=None, community=dwelling.building.community, dwelling=dwelling, household=household, fields=data
+        by=System("test"),
+        community=dwelling.building.community,
+        dwelling=dwelling,
+        household=household,
+        fields=data,
     )
 
 
@@ -102,16 +107,26 @@ def ensure_reference_data() -> None:
 def build_county() -> County:
     ensure_reference_data()
     district = registry.create_area(
-        code="330723000000", name="武义县", level="district", parent=None, boundary=square(119.70, 28.80, 0.3)
+        code="330723000000",
+        name="武义县",
+        level="district",
+        parent=None,
+        boundary=square(119.70, 28.80, 0.3),
+        by=System("test"),
     )
-    street_a = registry.create_area(code="330723001000", name="壶山街道", level="street", parent=district)
-    street_b = registry.create_area(code="330723002000", name="白洋街道", level="street", parent=district)
+    street_a = registry.create_area(
+        code="330723001000", name="壶山街道", level="street", parent=district, by=System("test")
+    )
+    street_b = registry.create_area(
+        code="330723002000", name="白洋街道", level="street", parent=district, by=System("test")
+    )
     ca1 = registry.create_area(
         code="330723001001",
         name="熟溪社区",
         level="community",
         parent=street_a,
         boundary=square(119.80, 28.90, 0.02),
+        by=System("test"),
     )
     ca2 = registry.create_area(
         code="330723001002",
@@ -119,6 +134,7 @@ def build_county() -> County:
         level="community",
         parent=street_a,
         boundary=square(119.82, 28.90, 0.02),
+        by=System("test"),
     )
     cb1 = registry.create_area(
         code="330723002001",
@@ -126,21 +142,42 @@ def build_county() -> County:
         level="community",
         parent=street_b,
         boundary=square(119.80, 28.92, 0.02),
+        by=System("test"),
     )
     g11 = registry.create_grid(
-        community=ca1, sequence=1, name="熟溪第一网格", boundary=square(119.80, 28.90, 0.01)
+        community=ca1,
+        sequence=1,
+        name="熟溪第一网格",
+        boundary=square(119.80, 28.90, 0.01),
+        by=System("test"),
     )
     g12 = registry.create_grid(
-        community=ca1, sequence=2, name="熟溪第二网格", boundary=square(119.81, 28.90, 0.01)
+        community=ca1,
+        sequence=2,
+        name="熟溪第二网格",
+        boundary=square(119.81, 28.90, 0.01),
+        by=System("test"),
     )
     g21 = registry.create_grid(
-        community=ca2, sequence=1, name="解放第一网格", boundary=square(119.82, 28.90, 0.01)
+        community=ca2,
+        sequence=1,
+        name="解放第一网格",
+        boundary=square(119.82, 28.90, 0.01),
+        by=System("test"),
     )
     gb1 = registry.create_grid(
-        community=cb1, sequence=1, name="溪南第一网格", boundary=square(119.80, 28.92, 0.01)
+        community=cb1,
+        sequence=1,
+        name="溪南第一网格",
+        boundary=square(119.80, 28.92, 0.01),
+        by=System("test"),
     )
     m111 = registry.create_micro_grid(
-        grid=g11, sequence=1, name="熟溪一网格1号微网格", boundary=square(119.80, 28.90, 0.005)
+        grid=g11,
+        sequence=1,
+        name="熟溪一网格1号微网格",
+        boundary=square(119.80, 28.90, 0.005),
+        by=System("test"),
     )
     county = County(district, street_a, street_b, ca1, ca2, cb1, g11, g12, g21, gb1, m111)
 
@@ -162,13 +199,14 @@ def build_county() -> County:
             address=f"武义县{estate}1幢",
             floors=6,
             units=2,
+            by=System("test"),
         )
         county.buildings[key] = b
         d, _ = registry.get_or_create_dwelling(building=b, unit="1", room="301")
-        hh = registry.create_household(community=community, number=f"H{key}", by=None, dwelling=d)
+        hh = registry.create_household(community=community, number=f"H{key}", by=System("test"), dwelling=d)
         r = add_resident(d, name, household=hh, phone=phone, relation_to_head="02")
-        registry.set_household_head(hh, head=r, by=None)
-        registry.add_tag(r, tag=elderly, by=None)
-        registry.add_tag(r, tag=dibao, by=None)
+        registry.set_household_head(hh, head=r, by=System("test"))
+        registry.add_tag(r, tag=elderly, by=System("test"))
+        registry.add_tag(r, tag=dibao, by=System("test"))
         county.residents[key] = r
     return county

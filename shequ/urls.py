@@ -17,7 +17,7 @@ urlpatterns = [
     path("accounts/", include("shequ.accounts.urls")),
     path("registry/", include((registry_patterns, registry_urls.app_name))),
     path("insight/", include("shequ.insight.urls")),
-    path("audit/", include("shequ.audit.urls")),
+    path("audit/", include("shequ.auditlog.urls")),
     path("cases/", include("shequ.cases.urls")),
     path("calendar/", include("shequ.workdays.urls")),
     # The calendar page was at /core/calendar/ before it left core: old links and bookmarks.

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -10,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from shequ.core.http import client_ip
 from shequ.core.inputs import CharField
 
 from . import services
@@ -39,5 +39,5 @@ class ObtainTokenView(APIView):
             user = services.log_in(request._request, **data.validated_data)
         except services.LoginThrottled as exc:
             raise Throttled(wait=exc.wait, detail=str(exc.message)) from exc
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        key = services.issue_api_token(user, by=user, ip_address=client_ip(request._request))
+        return Response({"token": key})

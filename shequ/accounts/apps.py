@@ -6,3 +6,10 @@ class AccountsConfig(AppConfig):
     name = "shequ.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from shequ.audit.actions import register
+
+        from .actions import AccountAction
+
+        register(AccountAction)

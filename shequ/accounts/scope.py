@@ -43,6 +43,12 @@ class Scope:
             return False
         return any(path.startswith(p) for p in self.paths)
 
+    @property
+    def common_path(self) -> str:
+        """The deepest node above every path of the scope ("" for everything or nothing): where an
+        event about the whole scope (an export) is filed, so every head above it sees the event."""
+        return "" if self.everything else common_path(self.paths)
+
     def ancestors_q(self, field: str = "path") -> Q:
         """Nodes above the scope (a grid worker may see the name of their community and street)."""
         if self.everything:
@@ -52,6 +58,25 @@ class Scope:
             parts = path.split(".")
             prefixes.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
         return Q(**{f"{field}__in": sorted(prefixes)})
+
+
+def common_path(paths: Any) -> str:
+    """The longest run of leading path segments all `paths` share (`330723.001` for two communities
+    of one street); "" when they share none or there are none."""
+    split = [p.split(".") for p in paths if p]
+    if not split:
+        return ""
+    shared: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        shared.append(parts[0])
+    return ".".join(shared)
+
+
+def home_path(user: Any) -> str:
+    """Where a user's own account events are filed: the common path of their role assignments."""
+    return common_path(a.scope_path for a in user.assignments.all()) if getattr(user, "pk", None) else ""
 
 
 def _normalize(paths: set[str]) -> tuple[str, ...]:

@@ -16,14 +16,19 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
+from shequ.accounts.actions import AccountAction
 from shequ.audit.services import record_event
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 
 from . import scope as scope_mod
 from . import throttle
 from .models import LoginLock, RoleAssignment, User
+from .permissions import is_system
 from .roles import AREA_ROLES, GRID_ROLES, LEVEL_LABELS, ROLE_RANK, Perm, Role
+from .typing import Actor
 
 
 class LoginThrottled(RuleError):
@@ -95,9 +100,10 @@ def _record_failure(username: str, address: str) -> None:
             user = User.objects.filter(username=username).first()
             if user is not None:
                 record_event(
-                    actor=None,
-                    action="user:lock",
+                    actor=System("login policy"),
+                    action=AccountAction.LOCK,
                     target=user,
+                    area_path=scope_mod.home_path(user),
                     reason=_("Repeated failed logins"),
                     ip_address=address if _is_ip(address) else None,
                 )
@@ -112,10 +118,11 @@ def _is_ip(address: str) -> bool:
     return True
 
 
-def unlock_user(user: User, *, by: User) -> None:
+@transaction.atomic
+def unlock_user(user: User, *, by: Actor) -> None:
     _check_can_manage(by, user)
     LoginLock.objects.filter(username=user.username).delete()
-    record_event(actor=by, action="user:unlock", target=user)
+    record_event(actor=by, action=AccountAction.UNLOCK, target=user, area_path=scope_mod.home_path(user))
 
 
 def resolve_node(*, area_code: str | None = None, grid_code: str | None = None) -> Any:
@@ -166,8 +173,8 @@ def _check_role_fits_node(role: str, node: Any) -> None:
         )
 
 
-def _check_can_manage(by: User | None, target_path: Any) -> None:
-    if by is None:  # operators' commands
+def _check_can_manage(by: Actor, target_path: Any) -> None:
+    if is_system(by):  # operators' commands
         return
     scope = scope_mod.scope_for(by, Perm.MANAGE_USERS)
     if isinstance(target_path, User):
@@ -179,9 +186,8 @@ def _check_can_manage(by: User | None, target_path: Any) -> None:
         raise RuleError("out_of_scope", _("You may only manage users within your own area."))
 
 
-@transaction.atomic
-def assign_role(user: User, *, role: str, node: Any = None, by: User | None = None) -> RoleAssignment:
-    """Give `user` a role at a node. Admins hand out roles below their own, inside their scope."""
+def _check_may_assign(by: Actor, role: str, node: Any) -> str:
+    """The rules for handing out `role` at `node`; returns the node's path."""
     if role not in Role.values:
         raise RuleError(
             "unknown_role",
@@ -190,13 +196,18 @@ def assign_role(user: User, *, role: str, node: Any = None, by: User | None = No
         )
     _check_role_fits_node(role, node)
     path = node.path if node is not None else ""
-    if by is not None:
+    if not is_system(by):
         _check_can_manage(by, path)
+        superuser = bool(getattr(by, "is_superuser", False))
         by_best = min(
-            (ROLE_RANK[a.role] for a in scope_mod.assignments_of(by)), default=0 if by.is_superuser else 99
+            (ROLE_RANK[a.role] for a in scope_mod.assignments_of(by)), default=0 if superuser else 99
         )
-        if not by.is_superuser and ROLE_RANK[role] <= by_best:
+        if not superuser and ROLE_RANK[role] <= by_best:
             raise RuleError("role_too_high", _("You may only hand out roles below your own."))
+    return path
+
+
+def _grant(user: User, *, role: str, node: Any, path: str) -> tuple[RoleAssignment, bool]:
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user,
         role=role,
@@ -207,24 +218,32 @@ def assign_role(user: User, *, role: str, node: Any = None, by: User | None = No
             "scope_name": getattr(node, "full_name", None) or getattr(node, "name", None) or "",
         },
     )
+    scope_mod.clear(user)
+    return assignment, created
+
+
+@transaction.atomic
+def assign_role(user: User, *, role: str, node: Any = None, by: Actor) -> RoleAssignment:
+    """Give `user` a role at a node. Admins hand out roles below their own, inside their scope."""
+    path = _check_may_assign(by, role, node)
+    assignment, created = _grant(user, role=role, node=node, path=path)
     if created:
         record_event(
             actor=by,
-            action="user:assign_role",
+            action=AccountAction.ASSIGN_ROLE,
             target=user,
             area_path=path,
             extra={"role": role, "scope": assignment.scope_name},
         )
-    scope_mod.clear(user)
     return assignment
 
 
 @transaction.atomic
-def remove_assignment(assignment: RoleAssignment, *, by: User) -> None:
+def remove_assignment(assignment: RoleAssignment, *, by: Actor) -> None:
     _check_can_manage(by, assignment.scope_path)
     record_event(
         actor=by,
-        action="user:remove_role",
+        action=AccountAction.REMOVE_ROLE,
         target=assignment.user,
         area_path=assignment.scope_path,
         extra={"role": assignment.role},
@@ -240,10 +259,10 @@ def create_user(
     full_name: str = "",
     role: str | None = None,
     node: Any = None,
-    by: User | None = None,
+    by: Actor,
 ) -> User:
     """Create an account under the password policy, optionally with its first role."""
-    if by is not None and not scope_mod.has_perm_anywhere(by, Perm.MANAGE_USERS):
+    if not is_system(by) and not scope_mod.has_perm_anywhere(by, Perm.MANAGE_USERS):
         raise RuleError("forbidden", _("You do not have permission to do this here."))
     username = username.strip()
     if not username:
@@ -265,17 +284,20 @@ def create_user(
             _("The password does not meet the policy."),
             fields={"password": list(exc.messages)},
         ) from exc
-    if role is not None:
-        _check_role_fits_node(role, node)
+    path = _check_may_assign(by, role, node) if role is not None else ""
     user.set_password(password)
     user.save()
-    record_event(actor=by, action="user:create", target=user, area_path=getattr(node, "path", ""))
+    extra: dict[str, Any] = {}
     if role is not None:
-        assign_role(user, role=role, node=node, by=by)
+        assignment, _created = _grant(user, role=role, node=node, path=path)
+        extra = {"role": role, "scope": assignment.scope_name}
+    # One record for the account and its first role; filed where the role is, so the heads above see it.
+    record_event(actor=by, action=AccountAction.CREATE_USER, target=user, area_path=path, extra=extra)
     return user
 
 
-def set_password(user: User, *, password: str, by: User | None = None) -> None:
+@transaction.atomic
+def set_password(user: User, *, password: str, by: Actor) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -284,14 +306,35 @@ def set_password(user: User, *, password: str, by: User | None = None) -> None:
             _("The password does not meet the policy."),
             fields={"password": list(exc.messages)},
         ) from exc
-    if by is not None and by.pk != user.pk:
+    if not is_system(by) and by.pk != user.pk:
         _check_can_manage(by, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    record_event(actor=by, action="user:set_password", target=user)
+    record_event(
+        actor=by, action=AccountAction.SET_PASSWORD, target=user, area_path=scope_mod.home_path(user)
+    )
 
 
-def deactivate_user(user: User, *, by: User) -> None:
+@transaction.atomic
+def deactivate_user(user: User, *, by: Actor) -> None:
     _check_can_manage(by, user)
     User.objects.filter(pk=user.pk).update(is_active=False)
-    record_event(actor=by, action="user:deactivate", target=user)
+    record_event(actor=by, action=AccountAction.DEACTIVATE, target=user, area_path=scope_mod.home_path(user))
+
+
+@transaction.atomic
+def issue_api_token(user: User, *, by: Actor, ip_address: str | None = None) -> str:
+    """The user's API token (`Authorization: Token ...`), created on first use. Only the user
+    themself or a job may ask for it; every issue is audited with the address that asked."""
+    if not is_system(by) and by.pk != user.pk:
+        raise RuleError("forbidden", _("You do not have permission to do this here."))
+    token, created = Token.objects.get_or_create(user=user)
+    record_event(
+        actor=by,
+        action=AccountAction.ISSUE_TOKEN,
+        target=user,
+        area_path=scope_mod.home_path(user),
+        ip_address=ip_address,
+        extra={"new": created},
+    )
+    return str(token.key)

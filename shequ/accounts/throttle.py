@@ -18,6 +18,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
+from shequ.core import http
+
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE = re.compile(
     r"^\s*(?P<count>\d+)\s*/\s*(?P<many>\d*)\s*(?P<unit>s|sec|second|m|min|minute|h|hour|d|day)s?\s*$",
@@ -43,15 +45,8 @@ def parse_rate(text: str) -> Rate:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address the request came from. Behind SHEQU_NUM_PROXIES reverse proxies it is the one the
-    outermost proxy saw: each proxy appends its peer to X-Forwarded-For, and anything before those
-    entries was written by the client, so it is not trusted (nor is the header without proxies)."""
-    proxies = settings.SHEQU_NUM_PROXIES
-    if proxies > 0:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        if hops:
-            return hops[-min(proxies, len(hops))]
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The client's address as a throttle key (`core.http.client_ip`); "unknown" when there is none."""
+    return http.client_ip(request) or "unknown"
 
 
 class FixedWindowLimit:

@@ -27,6 +27,7 @@ from rest_framework.serializers import Serializer
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere, scope_for
+from shequ.accounts.typing import acting_user
 from shequ.core.api import FilterBackend
 from shequ.core.errors import RuleError
 from shequ.core.parsers import FormParser, JSONParser, MultiPartParser
@@ -204,7 +205,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = s.CaseReportSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        case = services.report_case(by=request.user, **data.service_kwargs())
+        case = services.report_case(by=acting_user(request), **data.service_kwargs())
         return self.answer(case, http_status=status.HTTP_201_CREATED)
 
     # --- the file ---------------------------------------------------------------------------
@@ -249,34 +250,42 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @verb(s.AcceptSerializer, "Accept (立案)", "The dispatch clock starts.")
     def accept(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.accept_case(case, by=request.user, **self.parse(s.AcceptSerializer)))
+        return self.answer(
+            services.accept_case(case, by=acting_user(request), **self.parse(s.AcceptSerializer))
+        )
 
     @verb(s.ReasonSerializer, "Refuse (不予立案)", "With a reason the reporter reads.")
     def refuse(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.refuse_case(case, by=request.user, **self.parse(s.ReasonSerializer)))
+        return self.answer(
+            services.refuse_case(case, by=acting_user(request), **self.parse(s.ReasonSerializer))
+        )
 
     @verb(s.DispatchSerializer, "Dispatch (派遣)", "To a lead unit, with co-handling units if any.")
     def dispatch_(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.dispatch_case(case, by=request.user, **self.parse(s.DispatchSerializer)))
+        return self.answer(
+            services.dispatch_case(case, by=acting_user(request), **self.parse(s.DispatchSerializer))
+        )
 
     @verb(s.NoteSerializer, "Take (签收)", "A member of the lead unit takes the case on.")
     def take(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.take_case(case, by=request.user, **self.parse(s.NoteSerializer)))
+        return self.answer(services.take_case(case, by=acting_user(request), **self.parse(s.NoteSerializer)))
 
     @verb(s.ReasonSerializer, "Return (退回)", "The lead unit hands the case back to the desk.")
     def return_(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.return_case(case, by=request.user, **self.parse(s.ReasonSerializer)))
+        return self.answer(
+            services.return_case(case, by=acting_user(request), **self.parse(s.ReasonSerializer))
+        )
 
     @verb(s.PhotoNoteSerializer, "Reply (处置反馈)", "What was done, with proof photos (multipart).")
     def reply(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         data = self.parse(s.PhotoNoteSerializer)
         return self.answer(
-            services.reply_case(case, by=request.user, note=data["note"], photo_files=data["photos"])
+            services.reply_case(case, by=acting_user(request), note=data["note"], photo_files=data["photos"])
         )
 
     @verb(s.PhotoNoteSerializer, "Co-handling note (协同)", "For members of a co-handling unit.")
@@ -284,7 +293,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self.get_object()
         data = self.parse(s.PhotoNoteSerializer)
         return self.answer(
-            services.assist_case(case, by=request.user, note=data["note"], photo_files=data["photos"])
+            services.assist_case(case, by=acting_user(request), note=data["note"], photo_files=data["photos"])
         )
 
     @verb(s.VerifySerializer, "Verify (核查)", "Passed: awaiting evaluation. Failed: back to the unit.")
@@ -293,7 +302,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = self.parse(s.VerifySerializer)
         return self.answer(
             services.verify_case(
-                case, by=request.user, passed=data["passed"], note=data["note"], photo_files=data["photos"]
+                case,
+                by=acting_user(request),
+                passed=data["passed"],
+                note=data["note"],
+                photo_files=data["photos"],
             )
         )
 
@@ -305,42 +318,58 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     def evaluate(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.evaluate_case(case, by=request.user, **self.parse(s.EvaluateSerializer)))
+        return self.answer(
+            services.evaluate_case(case, by=acting_user(request), **self.parse(s.EvaluateSerializer))
+        )
 
     @verb(s.ReasonSerializer, "Escalate (上报)", "To the street, and from there to the district.")
     def escalate(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.escalate_case(case, by=request.user, **self.parse(s.ReasonSerializer)))
+        return self.answer(
+            services.escalate_case(case, by=acting_user(request), **self.parse(s.ReasonSerializer))
+        )
 
     @verb(s.ReasonSerializer, "Suspend (挂起)", "The clock stops until the case is resumed.")
     def suspend(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.suspend_case(case, by=request.user, **self.parse(s.ReasonSerializer)))
+        return self.answer(
+            services.suspend_case(case, by=acting_user(request), **self.parse(s.ReasonSerializer))
+        )
 
     @verb(s.NoteSerializer, "Resume", "The clock runs on with the time that was left.")
     def resume(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.resume_case(case, by=request.user, **self.parse(s.NoteSerializer)))
+        return self.answer(
+            services.resume_case(case, by=acting_user(request), **self.parse(s.NoteSerializer))
+        )
 
     @verb(s.MergeSerializer, "Merge (合并)", "Into an open case (`into`: its id or number).")
     def merge(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.merge_case(case, by=request.user, **self.parse(s.MergeSerializer)))
+        return self.answer(
+            services.merge_case(case, by=acting_user(request), **self.parse(s.MergeSerializer))
+        )
 
     @verb(s.NoteSerializer, "Supervise (督办)", "Counted against the unit.")
     def supervise(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.supervise_case(case, by=request.user, **self.parse(s.NoteSerializer)))
+        return self.answer(
+            services.supervise_case(case, by=acting_user(request), **self.parse(s.NoteSerializer))
+        )
 
     @verb(s.CommentSerializer, "Comment", "Public comments (managers only) reach the reporter.")
     def comment(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.comment_case(case, by=request.user, **self.parse(s.CommentSerializer)))
+        return self.answer(
+            services.comment_case(case, by=acting_user(request), **self.parse(s.CommentSerializer))
+        )
 
     @verb(s.CorrectSerializer, "Correct", "Category, urgency or address, with a reason; kept in the file.")
     def correct(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        return self.answer(services.correct_case(case, by=request.user, **self.parse(s.CorrectSerializer)))
+        return self.answer(
+            services.correct_case(case, by=acting_user(request), **self.parse(s.CorrectSerializer))
+        )
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -398,7 +427,7 @@ class CaseCategoryViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         values = self.parse()
-        category = services.save_category(by=request.user, **values)
+        category = services.save_category(by=acting_user(request), **values)
         return Response(
             s.CategorySerializer(category, context=self.tree_context()).data, status=status.HTTP_201_CREATED
         )
@@ -406,7 +435,9 @@ class CaseCategoryViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         category = self.get_object()
         # partial: a form-encoded PATCH must not read missing checkboxes as False
-        category = services.save_category(by=request.user, category=category, **self.parse(partial=True))
+        category = services.save_category(
+            by=acting_user(request), category=category, **self.parse(partial=True)
+        )
         return Response(s.CategorySerializer(category, context=self.tree_context()).data)
 
     def parse(self, *, partial: bool = False) -> dict[str, Any]:
@@ -449,7 +480,7 @@ class HandlerUnitViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = s.UnitWriteSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        unit = services.save_unit(by=request.user, **data.validated_data)
+        unit = services.save_unit(by=acting_user(request), **data.validated_data)
         return Response(
             self.get_serializer(self.get_queryset().get(pk=unit.pk)).data, status.HTTP_201_CREATED
         )
@@ -466,7 +497,7 @@ class HandlerUnitViewSet(
             "active": unit.active,
             **data.validated_data,
         }
-        services.save_unit(by=request.user, unit=unit, **values)
+        services.save_unit(by=acting_user(request), unit=unit, **values)
         return Response(self.get_serializer(self.get_queryset().get(pk=unit.pk)).data)
 
 

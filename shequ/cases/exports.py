@@ -15,7 +15,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import scope_for
 from shequ.audit.services import record_event
+from shequ.cases.actions import CaseAction
 from shequ.core.excel import xlsx_response
 
 from .models import Case
@@ -53,7 +56,13 @@ HEADERS = (
 )
 
 
-def cases_xlsx(user: Any, queryset: QuerySet[Case], *, filters: dict[str, Any] | None = None) -> HttpResponse:
+def cases_xlsx(
+    user: Any,
+    queryset: QuerySet[Case],
+    *,
+    filters: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> HttpResponse:
     qs = (
         queryset.select_related("category", "community", "grid", "building", "lead_unit")
         .prefetch_related("co_units")
@@ -97,5 +106,11 @@ def cases_xlsx(user: Any, queryset: QuerySet[Case], *, filters: dict[str, Any] |
 
     response = xlsx_response("案件清单", HEADERS, rows(), title="案件清单")
     safe = {k: str(v)[:100] for k, v in (filters or {}).items()}
-    record_event(actor=user, action="case:export", extra={"rows": counter[0], "filters": safe})
+    record_event(
+        actor=user,
+        action=CaseAction.EXPORT,
+        area_path=scope_for(user, Perm.VIEW_CASES).common_path,  # every head above the exporter sees it
+        ip_address=ip_address,
+        extra={"rows": counter[0], "filters": safe},
+    )
     return response

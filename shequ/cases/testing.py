@@ -15,6 +15,7 @@ from PIL import Image
 
 from shequ.accounts.models import User
 from shequ.accounts.roles import Role
+from shequ.core.actors import System
 from shequ.testing import County, make_user
 
 from . import services
@@ -42,22 +43,24 @@ class CaseWorld:
 def build_case_world(county: County) -> CaseWorld:
     admin = make_user(Role.ADMIN)
     property_unit = services.save_unit(
-        by=None,
+        by=System("test"),
         name="熟溪物业服务中心",
         kind=UnitKind.PROPERTY,
         area=county.community_a1,
         phone="0579-87654321",
     )
-    department = services.save_unit(by=None, name="县住建局", kind=UnitKind.DEPARTMENT, area=county.district)
+    department = services.save_unit(
+        by=System("test"), name="县住建局", kind=UnitKind.DEPARTMENT, area=county.district
+    )
     other_unit = services.save_unit(
-        by=None, name="溪南物业", kind=UnitKind.PROPERTY, area=county.community_b1
+        by=System("test"), name="溪南物业", kind=UnitKind.PROPERTY, area=county.community_b1
     )
     handler = make_user(Role.HANDLER, county.community_a1, username="handler_a")
     handler2 = make_user(Role.HANDLER, county.community_a1, username="handler_b")
     dept_handler = make_user(Role.HANDLER, county.district, username="handler_dept")
-    services.add_unit_member(by=None, unit=property_unit, user=handler, is_lead=True)
-    services.add_unit_member(by=None, unit=property_unit, user=handler2)
-    services.add_unit_member(by=None, unit=department, user=dept_handler)
+    services.add_unit_member(by=System("test"), unit=property_unit, user=handler, is_lead=True)
+    services.add_unit_member(by=System("test"), unit=property_unit, user=handler2)
+    services.add_unit_member(by=System("test"), unit=department, user=dept_handler)
     category = CaseCategory.objects.get(code="sanitation.garbage")
     category.default_unit = property_unit
     category.save()
@@ -122,7 +125,7 @@ def advance(world: CaseWorld, case: Case, status: str) -> Case:
         (
             CaseStatus.CLOSED,
             lambda c: services.evaluate_case(
-                c, satisfaction=Satisfaction.SATISFIED, reporter_phone="13800138000"
+                c, satisfaction=Satisfaction.SATISFIED, reporter_phone="13800138000", by=System("test")
             ),
         ),
     ]

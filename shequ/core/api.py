@@ -84,7 +84,7 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RuleError):
-        # services.require() refuses with code "forbidden": the caller lacks the permission here.
+        # accounts.permissions.require() refuses with code "forbidden": the caller lacks the permission here.
         http_status = status.HTTP_403_FORBIDDEN if exc.code == "forbidden" else status.HTTP_400_BAD_REQUEST
         return Response(exc.as_dict(), status=http_status)
     if isinstance(exc, DjangoValidationError):

@@ -7,6 +7,8 @@ class InsightConfig(AppConfig):
     verbose_name = _("Insight")
 
     def ready(self) -> None:
-        from shequ.audit.views import register_labels
+        from shequ.audit.actions import register
 
-        register_labels({"figures:refresh": _("Refreshed the dashboard figures")})
+        from .actions import InsightAction
+
+        register(InsightAction)

@@ -11,8 +11,11 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
 from shequ.cases import selectors as cases
+from shequ.core.actors import System, refuse_missing_actor
+from shequ.insight.actions import InsightAction
 from shequ.registry.models import (
     Area,
     AreaLevel,
@@ -49,13 +52,14 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('shequ.insight.refresh_figures'))")
 
 
-def refresh_figures(*, by: Any = None, now: Any = None) -> Refreshed:
+def refresh_figures(*, by: Actor, now: Any = None) -> Refreshed:
     """Count every community's figures again and store them as today's snapshot, replacing any
     earlier one of the same day, in one transaction (a page never sees half a refresh).
 
     Each aggregate is one grouped query over the whole city, not one query per community, so the
     job costs about one pass over each table whatever the number of communities. A refresh asked
     for by a person (`by`) is audited; the periodic job is not (it would drown the log)."""
+    refuse_missing_actor(by)
     started = time.perf_counter()
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -110,10 +114,10 @@ def refresh_figures(*, by: Any = None, now: Any = None) -> Refreshed:
         CommunityFigures.objects.filter(day=today).delete()
         CommunityFigures.objects.bulk_create(rows)
         seconds = round(time.perf_counter() - started, 3)
-        if by is not None:
+        if not isinstance(by, System):
             record_event(
                 actor=by,
-                action="figures:refresh",
+                action=InsightAction.REFRESH_FIGURES,
                 extra={"communities": len(rows), "seconds": seconds},
             )
     return Refreshed(communities=len(rows), refreshed_at=now, seconds=seconds)

@@ -11,13 +11,15 @@ from typing import Any
 
 from django_tasks import task
 
+from shequ.core.actors import System
+
 from . import services
 
 
 @task()
 def refresh_figures_task() -> dict[str, Any]:
     """Count every community's figures again (services.refresh_figures); returns what it did."""
-    done = services.refresh_figures()
+    done = services.refresh_figures(by=System("figures"))
     return {
         "communities": done.communities,
         "refreshed_at": done.refreshed_at.isoformat(),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.accounts.typing import acting_user
 from shequ.registry.models import ResidenceType
 from shequ.workdays.selectors import calendar_warning_for
 
@@ -90,7 +91,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
     if not selectors.can_refresh(request.user):
         messages.error(request, _("You do not have permission to do this here."))
     else:
-        done = services.refresh_figures(by=request.user)
+        done = services.refresh_figures(by=acting_user(request))
         messages.success(
             request,
             _("Figures refreshed: %(n)s communities in %(s).1f s.")

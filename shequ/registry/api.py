@@ -23,7 +23,9 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.serializers import BaseSerializer
 
 from shequ.accounts.roles import Perm
+from shequ.accounts.typing import acting_user
 from shequ.core.api import FilterBackend
+from shequ.core.http import client_ip
 
 from . import filters, geojson, listing, selectors, services
 from . import serializers as s
@@ -117,7 +119,7 @@ class GridViewSet(ReadOnlyScopedViewSet):
         grid = self.get_object()
         data = s.GridBoundarySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.change_grid_boundary(grid, by=request.user, **data.validated_data)
+        services.change_grid_boundary(grid, by=acting_user(request), **data.validated_data)
         return self.read(grid)
 
     @extend_schema(
@@ -150,7 +152,7 @@ class BuildingViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        building = services.create_building(by=request.user, **data.validated_data)
+        building = services.create_building(by=acting_user(request), **data.validated_data)
         return self.read(building, status=status.HTTP_201_CREATED)
 
 
@@ -174,9 +176,9 @@ class OrganizationViewSet(ReadOnlyScopedViewSet):
         data.is_valid(raise_exception=True)
         phone = services.reveal_contact_phone(
             organization,
-            by=request.user,
+            by=acting_user(request),
             reason=data.validated_data["reason"],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
         )
         response = Response({"contact_phone": phone, "expires_in": settings.SHEQU_REVEAL_SECONDS})
         response["Cache-Control"] = "no-store"
@@ -215,7 +217,7 @@ class HouseholdViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        household = services.create_household(by=request.user, **data.validated_data)
+        household = services.create_household(by=acting_user(request), **data.validated_data)
         return self.read(household, status=status.HTTP_201_CREATED)
 
 
@@ -263,7 +265,7 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
         data = s.ResidentCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         resident = services.register_resident(
-            by=request.user,
+            by=acting_user(request),
             fields=data.resident_fields(),
             reason=data.validated_data["reason"],
             **data.placement(),
@@ -275,7 +277,10 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
         data = s.ResidentFieldsSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         services.update_resident(
-            resident, by=request.user, fields=data.resident_fields(), reason=data.validated_data["reason"]
+            resident,
+            by=acting_user(request),
+            fields=data.resident_fields(),
+            reason=data.validated_data["reason"],
         )
         return self.read(resident)
 
@@ -292,9 +297,9 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
         data.is_valid(raise_exception=True)
         numbers = services.reveal_pii(
             resident,
-            by=request.user,
+            by=acting_user(request),
             reason=data.validated_data["reason"],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
         )
         response = Response({**numbers, "expires_in": settings.SHEQU_REVEAL_SECONDS})
         response["Cache-Control"] = "no-store"
@@ -327,7 +332,7 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
             return Response(s.LifeEventSerializer(events, many=True).data)
         data = s.LifeEventCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        event = services.record_life_event(resident, by=request.user, **data.validated_data)
+        event = services.record_life_event(resident, by=acting_user(request), **data.validated_data)
         return Response(s.LifeEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -338,7 +343,7 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
         resident = self.get_object()
         data = s.TagAddSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        services.add_tag(resident, by=request.user, **data.validated_data)
+        services.add_tag(resident, by=acting_user(request), **data.validated_data)
         return self.read(resident, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -355,7 +360,7 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
         resident: Resident = self.get_object()
         tag = get_object_or_404(selectors.tag_types_visible_to(request.user), code=tag_code)
         reason = str(request.query_params.get("reason", ""))[:200]
-        services.remove_tag(resident, tag=tag, by=request.user, reason=reason)
+        services.remove_tag(resident, tag=tag, by=acting_user(request), reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

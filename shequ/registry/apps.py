@@ -8,6 +8,8 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry")
 
     def ready(self) -> None:
-        from shequ.audit.views import register_labels
+        from shequ.audit.actions import register
 
-        register_labels({"resident:id_conflict": _("Entered an ID number held by another resident")})
+        from .actions import RegistryAction
+
+        register(RegistryAction)

@@ -27,6 +27,7 @@ from shequ.core.excel import xlsx_response
 from shequ.core.masking import mask_id_number, mask_phone
 from shequ.core.models import CodeTable
 
+from .actions import RegistryAction
 from .models import Building, Household, Resident, ResidentStatus, ResidentTag
 
 CHUNK = 2000
@@ -129,17 +130,27 @@ def _describe(queryset: QuerySet[Any]) -> dict[str, Any]:
 
 def _export(
     user: Any,
-    action: str,
+    action: RegistryAction,
     filename: str,
     headers: Sequence[str],
     queryset: QuerySet[Any],
     rows: Iterable[Sequence[Any]],
     filters: dict[str, Any] | None,
+    *,
+    scope: Scope,
+    ip_address: str | None,
 ) -> HttpResponse:
     counter = [0]
     response = xlsx_response(filename, headers, _counted(rows, counter), title=filename)
     described = _safe_filters(filters) if filters is not None else _describe(queryset)
-    record_event(actor=user, action=action, extra={"rows": counter[0], "filters": described})
+    # Filed at the exporter's scope, so every head whose scope covers it sees the export.
+    record_event(
+        actor=user,
+        action=action,
+        area_path=scope.common_path,
+        ip_address=ip_address,
+        extra={"rows": counter[0], "filters": described},
+    )
     return response
 
 
@@ -148,7 +159,11 @@ def _code(table: CodeTable, value: str) -> str:
 
 
 def residents_xlsx(
-    user: Any, queryset: QuerySet[Resident], *, filters: dict[str, Any] | None = None
+    user: Any,
+    queryset: QuerySet[Resident],
+    *,
+    filters: dict[str, Any] | None = None,
+    ip_address: str | None = None,
 ) -> HttpResponse:
     """The resident list as .xlsx; `filters` (e.g. request.GET) goes into the audit record."""
     scope = _require_export(user)
@@ -203,11 +218,25 @@ def residents_xlsx(
                 r.notes,
             )
 
-    return _export(user, "resident:export", "居民名单", RESIDENT_HEADERS, queryset, rows(), filters)
+    return _export(
+        user,
+        RegistryAction.EXPORT_RESIDENTS,
+        "居民名单",
+        RESIDENT_HEADERS,
+        queryset,
+        rows(),
+        filters,
+        scope=scope,
+        ip_address=ip_address,
+    )
 
 
 def households_xlsx(
-    user: Any, queryset: QuerySet[Household], *, filters: dict[str, Any] | None = None
+    user: Any,
+    queryset: QuerySet[Household],
+    *,
+    filters: dict[str, Any] | None = None,
+    ip_address: str | None = None,
 ) -> HttpResponse:
     scope = _require_export(user)
     qs = (
@@ -237,11 +266,25 @@ def households_xlsx(
                 h.get_status_display(),
             )
 
-    return _export(user, "household:export", "户籍名单", HOUSEHOLD_HEADERS, queryset, rows(), filters)
+    return _export(
+        user,
+        RegistryAction.EXPORT_HOUSEHOLDS,
+        "户籍名单",
+        HOUSEHOLD_HEADERS,
+        queryset,
+        rows(),
+        filters,
+        scope=scope,
+        ip_address=ip_address,
+    )
 
 
 def buildings_xlsx(
-    user: Any, queryset: QuerySet[Building], *, filters: dict[str, Any] | None = None
+    user: Any,
+    queryset: QuerySet[Building],
+    *,
+    filters: dict[str, Any] | None = None,
+    ip_address: str | None = None,
 ) -> HttpResponse:
     scope = _require_export(user)
     qs = (
@@ -275,4 +318,14 @@ def buildings_xlsx(
                 b.resident_count,
             )
 
-    return _export(user, "building:export", "楼栋名单", BUILDING_HEADERS, queryset, rows(), filters)
+    return _export(
+        user,
+        RegistryAction.EXPORT_BUILDINGS,
+        "楼栋名单",
+        BUILDING_HEADERS,
+        queryset,
+        rows(),
+        filters,
+        scope=scope,
+        ip_address=ip_address,
+    )

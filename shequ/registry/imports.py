@@ -32,14 +32,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from simple_history.utils import bulk_update_with_history
 
+from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
-from shequ.accounts.scope import Scope, scope_for
+from shequ.accounts.scope import Scope, common_path, scope_for
+from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
 from shequ.core import codes, sealed
+from shequ.core.actors import System, refuse_missing_actor
 from shequ.core.errors import RuleError
 from shequ.core.excel import UnreadableFile, read_rows, template_workbook, write_xlsx
 from shequ.core.models import CodeTable
 from shequ.core.pinyin import name_keys
+from shequ.registry.actions import RegistryAction
 
 from . import import_cells, namegrams, pii, services
 from .bulkwrite import write_rows
@@ -334,23 +338,38 @@ class _Row:
     household: _HouseholdRef | None = None
 
 
+def _scope(by: Actor, perm: Perm) -> Scope:
+    """A job or command (`System`) imports anywhere; a person within their scope."""
+    return Scope(True) if isinstance(by, System) else scope_for(by, perm)
+
+
 class _Importer:
-    def __init__(self, *, by: Any, dry_run: bool, header_of: dict[str, str], filename: str) -> None:
+    def __init__(
+        self,
+        *,
+        by: Actor,
+        dry_run: bool,
+        header_of: dict[str, str],
+        filename: str,
+        job: ImportJob | None = None,
+        ip_address: str | None = None,
+    ) -> None:
         self.by = by
-        self.history_user = by if getattr(by, "pk", None) else None
+        self.job, self.ip_address, self.filename = job, ip_address, filename
+        self.history_user = person(by)
         self.dry_run = dry_run
         self.id_conflicts: list[Resident] = []  # audited after the batch, which a check rolls back
         self.header_of = header_of
         self.reason = f"批量导入：{filename}"[:100]
-        self.scope: Scope = scope_for(by, Perm.IMPORT_REGISTRY) if by is not None else Scope(True)
-        self.tag_scope: Scope = scope_for(by, Perm.VIEW_KEY_POPULATIONS) if by is not None else Scope(True)
+        self.scope: Scope = _scope(by, Perm.IMPORT_REGISTRY)
+        self.tag_scope: Scope = _scope(by, Perm.VIEW_KEY_POPULATIONS)
         self.today = timezone.localdate()
         self.grids: dict[str, Grid | None] = {}
         self.tags: dict[str, TagType] = {}
         for tag in TagType.objects.all():
             self.tags[tag.code.lower()] = tag
             self.tags[tag.name] = tag
-        self.change_scope: Scope = scope_for(by, Perm.CHANGE_REGISTRY) if by is not None else Scope(True)
+        self.change_scope: Scope = _scope(by, Perm.CHANGE_REGISTRY)
         # De-duplication key → first row in the file. ID numbers are keyed by 128 bits of their
         # keyed digest as an int, which keeps a million-row file's table small.
         self.seen: dict[Any, int] = {}
@@ -511,7 +530,7 @@ class _Importer:
         if self.change_scope.covers(path):
             return True
         try:
-            services.require(self.by, Perm.CHANGE_REGISTRY, path)
+            require(self.by, Perm.CHANGE_REGISTRY, path)
         except RuleError as exc:
             self.fail(row, "grid", exc.message)
             return False
@@ -1071,18 +1090,20 @@ def count_rows(
 def run_import(
     path: Path | str,
     *,
-    by: Any = None,
+    by: Actor,
     dry_run: bool = False,
     mapping: dict[str, str] | None = None,
     filename: str | None = None,
     progress_callback: ProgressCallback | None = None,
     job: ImportJob | None = None,
+    ip_address: str | None = None,
 ) -> ImportResult:
-    """Import residents from an .xlsx or .csv file as `by` (None: the system, with full scope).
+    """Import residents from an .xlsx or .csv file as `by` (a `System` job: full scope).
 
     Raises UnreadableFile when the file cannot be read at all; bad rows never raise.
     """
-    if by is not None and scope_for(by, Perm.IMPORT_REGISTRY).empty:
+    refuse_missing_actor(by)
+    if not isinstance(by, System) and scope_for(by, Perm.IMPORT_REGISTRY).empty:
         raise RuleError("forbidden", "您没有导入人口数据的权限")
     filename = filename or Path(path).name
     mapping = mapping or {}
@@ -1094,7 +1115,9 @@ def run_import(
             progress_callback(result)
         header, rows = _numbered_data_rows(path, filename, mapping)
         by_index, header_of, result.ignored_columns = _resolve_columns(header, mapping)
-        importer = _Importer(by=by, dry_run=dry_run, header_of=header_of, filename=filename)
+        importer = _Importer(
+            by=by, dry_run=dry_run, header_of=header_of, filename=filename, job=job, ip_address=ip_address
+        )
         batch_size = max(1, int(getattr(settings, "SHEQU_IMPORT_BATCH_SIZE", 500)))
         while True:
             batch = list(itertools.islice(rows, batch_size))
@@ -1104,12 +1127,6 @@ def run_import(
             if progress_callback is not None:
                 progress_callback(result)
     result.total_rows = max(result.total_rows, result.processed_rows)
-    record_event(
-        actor=by,
-        action="resident:import",
-        target=job,
-        extra={"file": filename, "dry_run": dry_run, **result.counts()},
-    )
     return result
 
 
@@ -1126,16 +1143,20 @@ def _run_batch(
             key: import_cells.cell_value(cells[i], key) if i < width else None for i, key in by_index.items()
         }
         parsed.append(importer.parse(number, values))
+    before = result.counts()
     with transaction.atomic():
         importer.store(parsed, result)
         if importer.dry_run:
             transaction.set_rollback(True)
+        else:  # the batch's record commits (or rolls back) with the batch's rows
+            _record_batch(importer, parsed, result, before)
     if importer.dry_run:
         importer._reset_places()  # what the batch created was rolled back
+        _record_batch(importer, parsed, result, before)  # a check run still read the numbers
     for holder in importer.id_conflicts:
         record_event(
             actor=importer.by,
-            action="resident:id_conflict",
+            action=RegistryAction.ID_CONFLICT,
             target=holder,
             reason=gettext("The ID number was entered for another resident."),
         )
@@ -1145,6 +1166,30 @@ def _run_batch(
             result.failed += 1
             result.errors.extend(row.errors)
     result.processed_rows += len(batch)
+
+
+def _record_batch(
+    importer: _Importer, parsed: list[_Row], result: ImportResult, before: dict[str, int]
+) -> None:
+    """One audit record per batch, filed at the deepest node above every row it stored (or, when it
+    stored none, the importer's scope), so the heads of the places it touched see it."""
+    paths = [row.grid.path for row in parsed if not row.errors and row.grid is not None]
+    after = result.counts()
+    record_event(
+        actor=importer.by,
+        action=RegistryAction.IMPORT_RESIDENTS,
+        target=importer.job,
+        area_path=common_path(paths) if paths else importer.scope.common_path,
+        ip_address=importer.ip_address,
+        extra={
+            "file": importer.filename,
+            "dry_run": importer.dry_run,
+            "first_row": parsed[0].number if parsed else None,
+            "rows": len(parsed),
+            "failed": sum(1 for row in parsed if row.errors),
+            **{key: after[key] - before[key] for key in ("created", "updated", "unchanged")},
+        },
+    )
 
 
 def _set_job_progress(job: ImportJob) -> ProgressCallback:
@@ -1169,12 +1214,13 @@ def run_job(job: ImportJob) -> ImportResult | None:
     try:
         result = run_import(
             job.file.path,
-            by=job.created_by,
+            by=job.created_by or System("import"),
             dry_run=job.dry_run,
             mapping=job.mapping or {},
             filename=job.original_name,
             progress_callback=_set_job_progress(job),
             job=job,
+            ip_address=job.ip_address,
         )
     except (UnreadableFile, RuleError) as exc:
         job.refresh_from_db()

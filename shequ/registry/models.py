@@ -637,6 +637,8 @@ class ImportJob(TimeStamped):
     errors = models.JSONField(_("row errors"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The address the upload came from: each batch's audit record carries it (DESIGN: imports audited).
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")

@@ -16,12 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import update_change_reason
 
+from shequ.accounts.permissions import is_system, require
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
+from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
 from shequ.core import sealed
 from shequ.core.errors import RuleError
 from shequ.core.pinyin import name_keys
+from shequ.registry.actions import RegistryAction
 
 from . import geo, namegrams, pii
 from .models import (
@@ -47,16 +50,7 @@ from .validation import clean_resident
 _T = TypeVar("_T")
 
 
-def require(user: Any, perm: Perm, path: str | None = None) -> None:
-    """Refuse unless `user` holds `perm` at `path` (or anywhere, when no path is given)."""
-    if user is None:  # operators' commands and jobs run as the system
-        return
-    scope = scope_for(user, perm)
-    if (path is None and scope.empty) or (path is not None and not scope.covers(path)):
-        raise RuleError("forbidden", _("You do not have permission to do this here."))
-
-
-def _as(obj: Any, by: Any) -> Any:
+def _as(obj: Any, by: Actor) -> Any:
     """Name `by` as the author of the history row the next save writes (outside a request too)."""
     if getattr(by, "pk", None):
         obj._history_user = by
@@ -75,9 +69,7 @@ def placement(*, community: Area, grid: Grid | None = None, micro_grid: MicroGri
 
 
 @transaction.atomic
-def create_area(
-    *, code: str, name: str, level: str, parent: Area | None, by: Any = None, **extra: Any
-) -> Area:
+def create_area(*, code: str, name: str, level: str, parent: Area | None, by: Actor, **extra: Any) -> Area:
     if len(code) != 12 or not code.isdigit():
         raise RuleError(
             "invalid_code", _("A division code has 12 digits."), fields={"code": [_("12 digits.")]}
@@ -90,6 +82,7 @@ def create_area(
     if area.boundary:
         geo.to_shape(area.boundary)
     _as(area, by).save()
+    record_event(actor=by, action=RegistryAction.CREATE_AREA, target=area)
     return area
 
 
@@ -107,7 +100,7 @@ def create_grid(
     sequence: int,
     name: str,
     boundary: dict[str, Any] | None = None,
-    by: Any = None,
+    by: Actor,
     check_overlap: bool = True,
     **extra: Any,
 ) -> Grid:
@@ -136,11 +129,12 @@ def create_grid(
         **extra,
     )
     _as(grid, by).save()
+    record_event(actor=by, action=RegistryAction.CREATE_GRID, target=grid)
     return grid
 
 
 @transaction.atomic
-def change_grid_boundary(grid: Grid, *, boundary: dict[str, Any] | None, by: Any, reason: str = "") -> Grid:
+def change_grid_boundary(grid: Grid, *, boundary: dict[str, Any] | None, by: Actor, reason: str = "") -> Grid:
     require(by, Perm.CHANGE_REGISTRY, grid.path)
     geo.check_boundary(
         boundary, parent=grid.community.boundary, siblings=_sibling_boundaries(grid.community, grid.pk)
@@ -148,6 +142,7 @@ def change_grid_boundary(grid: Grid, *, boundary: dict[str, Any] | None, by: Any
     grid.boundary = boundary
     grid._change_reason = reason  # type: ignore[attr-defined]
     _as(grid, by).save()
+    record_event(actor=by, action=RegistryAction.CHANGE_GRID_BOUNDARY, target=grid, reason=reason)
     return grid
 
 
@@ -158,7 +153,7 @@ def create_micro_grid(
     sequence: int,
     name: str,
     boundary: dict[str, Any] | None = None,
-    by: Any = None,
+    by: Actor,
     **extra: Any,
 ) -> MicroGrid:
     require(by, Perm.CHANGE_REGISTRY, grid.path)
@@ -179,6 +174,7 @@ def create_micro_grid(
         **extra,
     )
     _as(micro, by).save()
+    record_event(actor=by, action=RegistryAction.CREATE_MICRO_GRID, target=micro)
     return micro
 
 
@@ -190,7 +186,7 @@ def create_building(
     address: str,
     grid: Grid | None = None,
     micro_grid: MicroGrid | None = None,
-    by: Any = None,
+    by: Actor,
     **extra: Any,
 ) -> Building:
     """Buildings are numbered 00001–99999 within their community (DB6101/T 3185)."""
@@ -216,6 +212,7 @@ def create_building(
         **extra,
     )
     _as(building, by).save()
+    record_event(actor=by, action=RegistryAction.CREATE_BUILDING, target=building)
     return building
 
 
@@ -287,7 +284,7 @@ def _audits_id_conflicts(service: Callable[..., _T]) -> Callable[..., _T]:
     its area, so its community sees it). Outside the service's transaction, which rolls back."""
 
     @functools.wraps(service)
-    def wrapper(*args: Any, by: Any, **kwargs: Any) -> _T:
+    def wrapper(*args: Any, by: Actor, **kwargs: Any) -> _T:
         try:
             return service(*args, by=by, **kwargs)
         except IdNumberTaken as exc:
@@ -300,11 +297,11 @@ def _audits_id_conflicts(service: Callable[..., _T]) -> Callable[..., _T]:
             if holder is not None:
                 record_event(
                     actor=by,
-                    action="resident:id_conflict",
+                    action=RegistryAction.ID_CONFLICT,
                     target=holder,
                     reason=_("The ID number was entered for another resident."),
                 )
-                if by is None or scope_for(by, Perm.REVEAL_PII).covers(holder.area_path):
+                if is_system(by) or scope_for(by, Perm.REVEAL_PII).covers(holder.area_path):
                     place = " · ".join(p.name for p in (holder.community, holder.grid) if p is not None)
                     message = _(
                         "This ID number cannot be used here: it belongs to %(name)s in %(place)s."
@@ -327,7 +324,7 @@ def _check_unique_id(resident: Resident) -> None:
         raise _duplicate_id(resident)
 
 
-def _save_resident(resident: Resident, by: Any) -> None:
+def _save_resident(resident: Resident, by: Actor) -> None:
     """Save; the same number registered at the same moment by someone else is a duplicate, not a 500."""
     try:
         with transaction.atomic():
@@ -347,7 +344,7 @@ def _save_resident(resident: Resident, by: Any) -> None:
 @transaction.atomic
 def register_resident(
     *,
-    by: Any,
+    by: Actor,
     community: Area,
     fields: dict[str, Any],
     grid: Grid | None = None,
@@ -377,12 +374,13 @@ def register_resident(
     resident._change_reason = reason or _("Registered")  # type: ignore[attr-defined]
     _save_resident(resident, by)
     namegrams.insert([(resident.pk, resident.name)])
+    record_event(actor=by, action=RegistryAction.REGISTER_RESIDENT, target=resident, reason=reason)
     return resident
 
 
 @_audits_id_conflicts
 @transaction.atomic
-def update_resident(resident: Resident, *, by: Any, fields: dict[str, Any], reason: str = "") -> list[str]:
+def update_resident(resident: Resident, *, by: Actor, fields: dict[str, Any], reason: str = "") -> list[str]:
     """Change a resident's own fields; history keeps the old values, who and why."""
     require(by, Perm.CHANGE_REGISTRY, resident.area_path)
     cleaned = clean_resident(fields, partial=True)
@@ -396,11 +394,21 @@ def update_resident(resident: Resident, *, by: Any, fields: dict[str, Any], reas
         _save_resident(resident, by)
     if "name" in changed:
         namegrams.replace([(resident.pk, resident.name)])
+    if changed:  # the field names only: the values (ID and phone numbers among them) stay in history
+        record_event(
+            actor=by,
+            action=RegistryAction.UPDATE_RESIDENT,
+            target=resident,
+            reason=reason,
+            extra={"fields": changed},
+        )
     return changed
 
 
 @transaction.atomic
-def reveal_pii(resident: Resident, *, by: Any, reason: str, ip_address: str | None = None) -> dict[str, str]:
+def reveal_pii(
+    resident: Resident, *, by: Actor, reason: str, ip_address: str | None = None
+) -> dict[str, str]:
     """Show a resident's ID and phone numbers in full: needs reveal_pii in scope and a stated
     reason, and leaves an audit record (PIPL; GB/T 35273)."""
     reason = (reason or "").strip()
@@ -415,13 +423,15 @@ def reveal_pii(resident: Resident, *, by: Any, reason: str, ip_address: str | No
             "invalid", _("The reason is too long."), fields={"reason": [_("At most 500 characters.")]}
         )
     require(by, Perm.REVEAL_PII, resident.area_path)
-    record_event(actor=by, action="resident:reveal", target=resident, reason=reason, ip_address=ip_address)
+    record_event(
+        actor=by, action=RegistryAction.REVEAL, target=resident, reason=reason, ip_address=ip_address
+    )
     return {"id_number": pii.plaintext_id_number(resident), "phone": pii.plaintext_phone(resident)}
 
 
 @transaction.atomic
 def reveal_contact_phone(
-    organization: Organization, *, by: Any, reason: str, ip_address: str | None = None
+    organization: Organization, *, by: Actor, reason: str, ip_address: str | None = None
 ) -> str:
     """Show an organisation's contact phone in full, under the rule for residents' numbers:
     reveal_pii where it is, a stated reason, an audit record (PIPL; GB/T 35273)."""
@@ -437,7 +447,7 @@ def reveal_contact_phone(
     require(by, Perm.REVEAL_PII, organization.area_path)
     record_event(
         actor=by,
-        action="organization:reveal",
+        action=RegistryAction.REVEAL_CONTACT_PHONE,
         target=organization,
         reason=reason,
         ip_address=ip_address,
@@ -446,7 +456,7 @@ def reveal_contact_phone(
 
 
 def _life_event(
-    resident: Resident, *, kind: str, date: dt.date, by: Any, detail: str = "", note: str = ""
+    resident: Resident, *, kind: str, date: dt.date, by: Actor, detail: str = "", note: str = ""
 ) -> LifeEvent:
     return LifeEvent.objects.create(
         resident=resident,
@@ -454,7 +464,7 @@ def _life_event(
         date=date,
         detail=detail,
         note=note,
-        recorded_by=by if getattr(by, "pk", None) else None,
+        recorded_by=person(by),
         area_path=resident.area_path,
     )
 
@@ -465,7 +475,7 @@ def record_life_event(
     *,
     kind: str,
     date: dt.date,
-    by: Any,
+    by: Actor,
     note: str = "",
     household: Household | None = None,
     dwelling: Dwelling | None = None,
@@ -512,7 +522,15 @@ def record_life_event(
     ResidentTag.objects.filter(resident=resident).exclude(area_path=resident.area_path).update(
         area_path=resident.area_path
     )
-    return _life_event(resident, kind=kind, date=date, by=by, detail=detail, note=note)
+    event = _life_event(resident, kind=kind, date=date, by=by, detail=detail, note=note)
+    record_event(
+        actor=by,
+        action=RegistryAction.RECORD_LIFE_EVENT,
+        target=resident,
+        reason=note,
+        extra={"kind": kind, "date": date.isoformat()},
+    )
+    return event
 
 
 @transaction.atomic
@@ -520,7 +538,7 @@ def add_tag(
     resident: Resident,
     *,
     tag: TagType,
-    by: Any,
+    by: Actor,
     since: dt.date | None = None,
     note: str = "",
     disability_category: str = "",
@@ -548,11 +566,14 @@ def add_tag(
     elif note or since:
         link.note, link.since = note or link.note, since or link.since
         _as(link, by).save()
+    record_event(
+        actor=by, action=RegistryAction.ADD_TAG, target=resident, reason=note, extra={"tag": tag.code}
+    )
     return link
 
 
 @transaction.atomic
-def remove_tag(resident: Resident, *, tag: TagType, by: Any, reason: str = "") -> None:
+def remove_tag(resident: Resident, *, tag: TagType, by: Actor, reason: str = "") -> None:
     require(by, Perm.CHANGE_REGISTRY, resident.area_path)
     if tag.restricted:
         require(by, Perm.VIEW_KEY_POPULATIONS, resident.area_path)
@@ -560,6 +581,13 @@ def remove_tag(resident: Resident, *, tag: TagType, by: Any, reason: str = "") -
     if link is not None:
         link._change_reason = reason  # type: ignore[attr-defined]
         _as(link, by).delete()  # the tag link's history row keeps that it existed and who removed it
+        record_event(
+            actor=by,
+            action=RegistryAction.REMOVE_TAG,
+            target=resident,
+            reason=reason,
+            extra={"tag": tag.code},
+        )
 
 
 @transaction.atomic
@@ -567,7 +595,7 @@ def create_household(
     *,
     community: Area,
     number: str,
-    by: Any,
+    by: Actor,
     dwelling: Dwelling | None = None,
     household_type: str = "registered",
 ) -> Household:
@@ -583,22 +611,28 @@ def create_household(
         community=community, number=number, dwelling=dwelling, household_type=household_type, area_path=path
     )
     _as(household, by).save()
+    record_event(actor=by, action=RegistryAction.CREATE_HOUSEHOLD, target=household)
     return household
 
 
 @transaction.atomic
-def set_household_head(household: Household, *, head: Resident, by: Any) -> None:
+def set_household_head(household: Household, *, head: Resident, by: Actor) -> None:
     require(by, Perm.CHANGE_REGISTRY, household.area_path)
     if head.household_id != household.pk:
         raise RuleError("not_a_member", _("The head must be a member of the household."))
     household.head = head
     _as(household, by).save(update_fields=["head", "updated_at"])
     update_change_reason(household, _("Head of household changed"))
+    record_event(
+        actor=by, action=RegistryAction.SET_HOUSEHOLD_HEAD, target=household, extra={"head": head.pk}
+    )
 
 
-def dissolve_household(household: Household, *, by: Any) -> None:
+@transaction.atomic
+def dissolve_household(household: Household, *, by: Actor) -> None:
     require(by, Perm.CHANGE_REGISTRY, household.area_path)
     if household.members.filter(status=ResidentStatus.ACTIVE).exists():
         raise RuleError("has_members", _("Move the members out or to another household first."))
     household.status = HouseholdStatus.DISSOLVED
     _as(household, by).save(update_fields=["status", "updated_at"])
+    record_event(actor=by, action=RegistryAction.DISSOLVE_HOUSEHOLD, target=household)

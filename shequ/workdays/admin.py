@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from shequ.accounts.typing import acting_user
 from shequ.core.models import CalendarDay
 
 from . import services
@@ -21,13 +22,15 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
         if change and "date" in form.changed_data:
-            services.clear_calendar_day(date=form.initial["date"], by=request.user)
-        saved = services.set_calendar_day(date=obj.date, kind=obj.kind, name=obj.name, by=request.user)
+            services.clear_calendar_day(date=form.initial["date"], by=acting_user(request))
+        saved = services.set_calendar_day(
+            date=obj.date, kind=obj.kind, name=obj.name, by=acting_user(request)
+        )
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
-        services.clear_calendar_day(date=obj.date, by=request.user)
+        services.clear_calendar_day(date=obj.date, by=acting_user(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarDay]) -> None:
         for day in queryset:
-            services.clear_calendar_day(date=day.date, by=request.user)
+            services.clear_calendar_day(date=day.date, by=acting_user(request))

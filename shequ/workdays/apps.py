@@ -12,4 +12,9 @@ class WorkdaysConfig(AppConfig):
     verbose_name = _("Working calendar")
 
     def ready(self) -> None:
+        from shequ.audit.actions import register
+
         from . import checks  # noqa: F401  (registers the calendar's system check)
+        from .actions import CalendarAction
+
+        register(CalendarAction)

@@ -8,27 +8,26 @@ services sit above `accounts` and `audit`; the rows and the arithmetic (`core.mo
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
-from shequ.accounts.scope import has_perm_anywhere
+from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
 from shequ.core.calendar import invalidate_calendar
 from shequ.core.errors import RuleError
 from shequ.core.models import CalendarDay, calendar_day_problem
 
+from .actions import CalendarAction
+
 NAME_MAX_LENGTH = CalendarDay._meta.get_field("name").max_length or 64
 
 
-def _require_configure(user: Any) -> None:
+def _require_configure(user: Actor) -> None:
     """The calendar is county-wide: editing it needs Perm.CONFIGURE at any node."""
-    if user is None:  # operators' commands and jobs run as the system
-        return
-    if not has_perm_anywhere(user, Perm.CONFIGURE):
-        raise RuleError("forbidden", _("You do not have permission to do this here."))
+    require(user, Perm.CONFIGURE)
 
 
 def _snapshot(day: CalendarDay | None) -> dict[str, str] | None:
@@ -36,7 +35,7 @@ def _snapshot(day: CalendarDay | None) -> dict[str, str] | None:
 
 
 @transaction.atomic
-def set_calendar_day(*, date: dt.date, kind: str, name: str = "", by: Any) -> CalendarDay:
+def set_calendar_day(*, date: dt.date, kind: str, name: str = "", by: Actor) -> CalendarDay:
     """Record that `date` is a holiday (a weekday off) or a make-up working day (a weekend day at
     work), or change the one recorded. An exception that would change nothing is refused."""
     _require_configure(by)
@@ -64,10 +63,10 @@ def set_calendar_day(*, date: dt.date, kind: str, name: str = "", by: Any) -> Ca
     return _recorded(day, before=before, by=by)
 
 
-def _recorded(day: CalendarDay, *, before: dict[str, str] | None, by: Any) -> CalendarDay:
+def _recorded(day: CalendarDay, *, before: dict[str, str] | None, by: Actor) -> CalendarDay:
     record_event(
         actor=by,
-        action="calendar:set",
+        action=CalendarAction.SET_DAY,
         target=day,
         extra={"date": day.date.isoformat(), "before": before, "after": _snapshot(day)},
     )
@@ -76,7 +75,7 @@ def _recorded(day: CalendarDay, *, before: dict[str, str] | None, by: Any) -> Ca
 
 
 @transaction.atomic
-def clear_calendar_day(*, date: dt.date, by: Any) -> None:
+def clear_calendar_day(*, date: dt.date, by: Actor) -> None:
     """Remove the exception on `date`, so the default week (Monday to Friday) applies again."""
     _require_configure(by)
     day = CalendarDay.objects.select_for_update().filter(date=date).first()
@@ -87,7 +86,7 @@ def clear_calendar_day(*, date: dt.date, by: Any) -> None:
         )
     record_event(
         actor=by,
-        action="calendar:clear",
+        action=CalendarAction.CLEAR_DAY,
         target=day,
         extra={"date": date.isoformat(), "before": _snapshot(day), "after": None},
     )

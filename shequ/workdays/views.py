@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere
+from shequ.accounts.typing import acting_user
 from shequ.core.calendar import WorkCalendar, format_periods, get_calendar
 from shequ.core.errors import RuleError
 from shequ.core.models import CalendarDay, DayKind
@@ -132,7 +133,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 day = services.set_calendar_day(
-                    date=data["date"], kind=data["kind"], name=data["name"], by=request.user
+                    date=data["date"], kind=data["kind"], name=data["name"], by=acting_user(request)
                 )
             except RuleError as exc:
                 for field, errors in exc.fields.items():
@@ -160,7 +161,7 @@ def calendar_remove(request: HttpRequest) -> HttpResponse:
         return _back_to(timezone.localdate().year)
     date = form.cleaned_data["date"]
     try:
-        services.clear_calendar_day(date=date, by=request.user)
+        services.clear_calendar_day(date=date, by=acting_user(request))
     except RuleError as exc:
         messages.error(request, str(exc.message))
     else:

@@ -15,6 +15,7 @@ from shequ.accounts.models import LoginLock, RoleAssignment, User
 from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import Scope, scope_for
 from shequ.audit.models import AuditEvent
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.testing import PASSWORD, County, make_user
 
@@ -35,7 +36,7 @@ def _fast_hasher(settings: Any) -> None:
 
 @pytest.fixture
 def clerk(db: Any) -> User:
-    return services.create_user(username="clerk", password=PASSWORD, full_name="王办事")
+    return services.create_user(username="clerk", password=PASSWORD, full_name="王办事", by=System("test"))
 
 
 def _fail(username: str, times: int = 1) -> list[RuleError]:
@@ -144,7 +145,7 @@ def test_unlock_by_an_admin(county: County, clerk: User) -> None:
 )
 def test_weak_password_is_refused_with_field_messages(username: str, password: str) -> None:
     with pytest.raises(RuleError) as info:
-        services.create_user(username=username, password=password)
+        services.create_user(username=username, password=password, by=System("test"))
     assert info.value.code == "weak_password"
     assert info.value.fields["password"]
     assert all(str(m) for m in info.value.fields["password"])
@@ -153,21 +154,21 @@ def test_weak_password_is_refused_with_field_messages(username: str, password: s
 
 def test_minimum_length_is_ten_by_default() -> None:
     with pytest.raises(RuleError):
-        services.create_user(username="zhaomin", password="Qz7#kP2$w")  # 9
-    assert services.create_user(username="zhaomin", password="Qz7#kP2$wm")  # 10
+        services.create_user(username="zhaomin", password="Qz7#kP2$w", by=System("test"))  # 9
+    assert services.create_user(username="zhaomin", password="Qz7#kP2$wm", by=System("test"))  # 10
 
 
 def test_set_password_keeps_the_policy(clerk: User) -> None:
     with pytest.raises(RuleError) as info:
-        services.set_password(clerk, password="clerk-123456789")
+        services.set_password(clerk, password="clerk-123456789", by=System("test"))
     assert info.value.code == "weak_password"
-    services.set_password(clerk, password="Another-Strong-2026")
+    services.set_password(clerk, password="Another-Strong-2026", by=System("test"))
     assert services.log_in(None, username="clerk", password="Another-Strong-2026") == clerk
 
 
 def test_duplicate_username_is_refused(clerk: User) -> None:
     with pytest.raises(RuleError) as info:
-        services.create_user(username=" clerk ", password=PASSWORD)
+        services.create_user(username=" clerk ", password=PASSWORD, by=System("test"))
     assert info.value.code == "username_taken"
 
 
@@ -186,20 +187,20 @@ def test_sessions_end_after_thirty_idle_minutes() -> None:
 
 def test_admin_role_takes_no_node(county: County, clerk: User) -> None:
     with pytest.raises(RuleError) as info:
-        services.assign_role(clerk, role=Role.ADMIN, node=county.district)
+        services.assign_role(clerk, role=Role.ADMIN, node=county.district, by=System("test"))
     assert info.value.code == "admin_has_no_scope"
-    assert services.assign_role(clerk, role=Role.ADMIN).scope_path == ""
+    assert services.assign_role(clerk, role=Role.ADMIN, by=System("test")).scope_path == ""
 
 
 @pytest.mark.parametrize("role", [Role.GRID_WORKER, Role.GRID_LEADER, Role.BUILDING_LEADER])
 def test_grid_roles_need_a_grid(county: County, clerk: User, role: Role) -> None:
     with pytest.raises(RuleError) as info:
-        services.assign_role(clerk, role=role, node=county.community_a1)
+        services.assign_role(clerk, role=role, node=county.community_a1, by=System("test"))
     assert info.value.code == "grid_required"
     with pytest.raises(RuleError) as info:
-        services.assign_role(clerk, role=role, node=None)
+        services.assign_role(clerk, role=role, node=None, by=System("test"))
     assert info.value.code == "scope_required"
-    assignment = services.assign_role(clerk, role=role, node=county.grid_a1_1)
+    assignment = services.assign_role(clerk, role=role, node=county.grid_a1_1, by=System("test"))
     assert assignment.grid == county.grid_a1_1
     assert assignment.scope_path == county.grid_a1_1.path
 
@@ -208,14 +209,17 @@ def test_grid_roles_need_a_grid(county: County, clerk: User, role: Role) -> None
 def test_community_roles_need_a_community(county: County, clerk: User, role: Role) -> None:
     for node in (county.street_a, county.grid_a1_1, county.district):
         with pytest.raises(RuleError) as info:
-            services.assign_role(clerk, role=role, node=node)
+            services.assign_role(clerk, role=role, node=node, by=System("test"))
         assert info.value.code == "wrong_level"
-    assert services.assign_role(clerk, role=role, node=county.community_a1).area == county.community_a1
+    assert (
+        services.assign_role(clerk, role=role, node=county.community_a1, by=System("test")).area
+        == county.community_a1
+    )
 
 
 def test_unknown_role_is_refused(county: County, clerk: User) -> None:
     with pytest.raises(RuleError) as info:
-        services.assign_role(clerk, role="emperor", node=county.district)
+        services.assign_role(clerk, role="emperor", node=county.district, by=System("test"))
     assert info.value.code == "unknown_role"
 
 
@@ -262,8 +266,8 @@ def test_grid_worker_cannot_create_users(county: County) -> None:
 
 
 def test_assigning_the_same_role_twice_is_one_assignment(county: County, clerk: User) -> None:
-    services.assign_role(clerk, role=Role.GRID_WORKER, node=county.grid_a1_1)
-    services.assign_role(clerk, role=Role.GRID_WORKER, node=county.grid_a1_1)
+    services.assign_role(clerk, role=Role.GRID_WORKER, node=county.grid_a1_1, by=System("test"))
+    services.assign_role(clerk, role=Role.GRID_WORKER, node=county.grid_a1_1, by=System("test"))
     assert clerk.assignments.count() == 1
 
 
@@ -272,7 +276,7 @@ def test_assigning_the_same_role_twice_is_one_assignment(county: County, clerk: 
 
 def test_scope_of_several_assignments_is_their_union(county: County) -> None:
     user = make_user(Role.GRID_WORKER, county.grid_a1_1)
-    services.assign_role(user, role=Role.GRID_WORKER, node=county.grid_b1_1)
+    services.assign_role(user, role=Role.GRID_WORKER, node=county.grid_b1_1, by=System("test"))
     scope = scope_for(user, Perm.VIEW_RESIDENTS)
     assert set(scope.paths) == {county.grid_a1_1.path, county.grid_b1_1.path}
     assert scope.covers(county.resident_in(county.grid_a1_1).area_path)
@@ -282,7 +286,7 @@ def test_scope_of_several_assignments_is_their_union(county: County) -> None:
 
 def test_active_assignment_narrows_the_scope(county: County) -> None:
     user = make_user(Role.GRID_WORKER, county.grid_a1_1)
-    other = services.assign_role(user, role=Role.GRID_WORKER, node=county.grid_b1_1)
+    other = services.assign_role(user, role=Role.GRID_WORKER, node=county.grid_b1_1, by=System("test"))
     user.active_assignment_id = other.pk  # type: ignore[attr-defined]
     assert scope_for(user, Perm.VIEW_RESIDENTS).paths == (county.grid_b1_1.path,)
 
@@ -295,8 +299,8 @@ def test_superuser_sees_everything(county: County) -> None:
 
 def test_normalisation_drops_paths_already_covered(county: County) -> None:
     user = make_user(Role.COMMUNITY_WORKER, county.community_a1)
-    services.assign_role(user, role=Role.GRID_WORKER, node=county.grid_a1_1)
-    services.assign_role(user, role=Role.GRID_WORKER, node=county.grid_a2_1)
+    services.assign_role(user, role=Role.GRID_WORKER, node=county.grid_a1_1, by=System("test"))
+    services.assign_role(user, role=Role.GRID_WORKER, node=county.grid_a2_1, by=System("test"))
     assert scope_for(user, Perm.VIEW_RESIDENTS).paths == tuple(
         sorted([county.community_a1.path, county.grid_a2_1.path])
     )
@@ -304,7 +308,7 @@ def test_normalisation_drops_paths_already_covered(county: County) -> None:
 
 def test_sibling_paths_with_a_common_prefix_are_not_merged(county: County) -> None:
     user = make_user(Role.GRID_WORKER, county.grid_a1_1)
-    services.assign_role(user, role=Role.GRID_WORKER, node=county.grid_a1_2)
+    services.assign_role(user, role=Role.GRID_WORKER, node=county.grid_a1_2, by=System("test"))
     assert len(scope_for(user, Perm.VIEW_RESIDENTS).paths) == 2
 
 

@@ -14,6 +14,7 @@ from shequ.accounts import services
 from shequ.accounts.middleware import SESSION_KEY
 from shequ.accounts.models import LoginLock, RoleAssignment, User
 from shequ.accounts.roles import Role
+from shequ.core.actors import System
 from shequ.testing import PASSWORD, County, make_user
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +126,9 @@ def test_change_my_password(client: Any, county: County) -> None:
 
 def test_scope_switcher_narrows_to_one_of_my_roles(client: Any, county: County) -> None:
     user = make_user(Role.COMMUNITY_WORKER, county.community_a1)
-    other = services.assign_role(user, role=Role.COMMUNITY_WORKER, node=county.community_b1)
+    other = services.assign_role(
+        user, role=Role.COMMUNITY_WORKER, node=county.community_b1, by=System("test")
+    )
     client.force_login(user)
     page = html(client.get(reverse("registry:residents")))
     assert "张伟" in page and "刘洋" in page

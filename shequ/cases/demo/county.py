@@ -23,6 +23,7 @@ from django.utils import timezone
 from shequ.accounts import services as accounts
 from shequ.accounts.models import User
 from shequ.accounts.roles import Role
+from shequ.core.actors import System
 from shequ.core.calendar import WorkCalendar, get_calendar
 from shequ.core.errors import RuleError
 from shequ.registry.demo import names
@@ -31,6 +32,10 @@ from shequ.registry.models import Area, AreaLevel, Building, Organization, OrgKi
 
 from .. import services
 from ..models import CaseCategory, HandlerUnit, UnitKind
+
+# The demo builder acts as the system, under its own name in the audit log.
+DEMO = System("seed_demo")
+
 
 COUNTY_UNITS = [  # key, name after the county's, kind
     ("county:housing", "住建局", UnitKind.DEPARTMENT),
@@ -229,12 +234,12 @@ class County:
         ]
         for code, key in DEFAULT_UNITS.items():
             if code in self.categories:
-                services.save_category(by=None, category=self.categories[code], default_unit=self.units[key])
+                services.save_category(by=DEMO, category=self.categories[code], default_unit=self.units[key])
         self.summary.units = HandlerUnit.objects.count()
 
     def _unit_row(self, name: str, kind: str, area: Area) -> HandlerUnit:
         phone = f"0579-8{self.rng.randrange(10**6, 10**7):07d}"
-        return services.save_unit(by=None, name=name[:64], kind=kind, area=area, phone=phone)
+        return services.save_unit(by=DEMO, name=name[:64], kind=kind, area=area, phone=phone)
 
     def _staff(self) -> None:
         """The demo accounts where they serve, and a named colleague everywhere else. The colleagues
@@ -244,7 +249,7 @@ class County:
         if worker is not None:
             self.desk[self.home.pk] = worker
         if handler is not None and self.home_property is not None:
-            services.add_unit_member(by=None, unit=self.home_property, user=handler, is_lead=True)
+            services.add_unit_member(by=DEMO, unit=self.home_property, user=handler, is_lead=True)
             self.handlers[self.home_property.pk] = handler
         street = acc.get("street")
         street_area = street.assignments.all()[0].area_id if street and street.assignments.all() else None
@@ -254,7 +259,7 @@ class County:
             if community.pk not in self.desk:
                 self.desk[community.pk] = self._colleague("社工", Role.COMMUNITY_WORKER, community)
             unit = self.units[("community", community.pk)]
-            services.add_unit_member(by=None, unit=unit, user=self.desk[community.pk], is_lead=True)
+            services.add_unit_member(by=DEMO, unit=unit, user=self.desk[community.pk], is_lead=True)
             self.handlers[unit.pk] = self.desk[community.pk]
         for s in self.streets.values():
             if s.pk not in self.street_staff:
@@ -265,7 +270,7 @@ class County:
         for unit in HandlerUnit.objects.order_by("area_path", "kind", "name"):
             if unit.pk not in self.handlers:
                 user = self._colleague("经办人", Role.HANDLER, unit.area)
-                services.add_unit_member(by=None, unit=unit, user=user, is_lead=True)
+                services.add_unit_member(by=DEMO, unit=unit, user=user, is_lead=True)
                 self.handlers[unit.pk] = user
         for user in [*self.desk.values(), *self.handlers.values()]:
             user.__dict__.pop("_shequ_unit_ids", None)  # memberships changed after any cached read
@@ -277,5 +282,5 @@ class County:
         user = User.objects.create_user(
             username=f"demo_staff_{self.summary.staff:04d}", password=None, full_name=f"{title} {person}"
         )
-        accounts.assign_role(user, role=role, node=node)
+        accounts.assign_role(user, role=role, node=node, by=DEMO)
         return user

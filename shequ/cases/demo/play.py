@@ -18,6 +18,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from shequ.accounts.models import User
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 
 from .. import services
@@ -48,6 +49,10 @@ from .texts import (
     VERIFY_FAILURES,
     VERIFY_NOTES,
 )
+
+# The demo builder acts as the system, under its own name in the audit log.
+DEMO = System("seed_demo")
+
 
 WARNING_WEEKS = 2  # hot spots quiet for this long have been seen to by the desk
 
@@ -173,7 +178,7 @@ class CaseDemo(Planner):
 
     def _report(self, p: Plan, t: dt.datetime) -> Case:
         return services.report_case(
-            by=p.reporter,
+            by=p.reporter or DEMO,
             category=p.category,
             description=p.description,
             source=p.source,
@@ -321,7 +326,7 @@ class CaseDemo(Planner):
             if p.phone and (case.level != Level.COMMUNITY or rng.random() < 0.6):
                 # The resident answers the text message with the case number and their phone.
                 return services.evaluate_case(
-                    case, satisfaction=satisfaction, comment=comment, reporter_phone=p.phone
+                    case, satisfaction=satisfaction, comment=comment, reporter_phone=p.phone, by=DEMO
                 )
             # The reporter themselves, or the desk recording a follow-up call (回访).
             by = p.reporter if p.reporter is not None and not p.phone else self.desk[case.community_id]

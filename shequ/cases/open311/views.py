@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.core.text import clean_text
 from shequ.registry.models import Building
@@ -227,7 +228,7 @@ def _post_request(params: Params) -> Body:
     media_url = _media_url(params.get("media_url"))
     with transaction.atomic():
         case = services.report_case(
-            by=None,
+            by=System("open311"),
             source=Source.OPEN311,
             open311_client=client,
             category=category,
@@ -243,7 +244,7 @@ def _post_request(params: Params) -> Body:
             # Kept as a link on the file for the desk to open; we never fetch what a client points at.
             services.comment_case(
                 case,
-                by=None,
+                by=System("open311"),
                 note=_("Media sent by the Open311 client %(client)s (not downloaded): %(url)s")
                 % {"client": client.name, "url": media_url},
             )

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shequ.accounts.typing import acting_user
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.core.pages import add_rule_errors
 from shequ.core.parsing import normalize_phone
@@ -156,7 +158,9 @@ def report(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 case = services.report_case(
-                    by=request.user if staff else None, source=Source.PORTAL, **form.service_fields()
+                    by=acting_user(request) if staff else System("portal"),
+                    source=Source.PORTAL,
+                    **form.service_fields(),
                 )
             except RuleError as exc:
                 add_rule_errors(form, exc, REPORT_ERROR_FIELDS)
@@ -300,7 +304,7 @@ def evaluate(request: HttpRequest, number: str) -> HttpResponse:
         try:
             case = services.evaluate_case(
                 granted.case,
-                by=None,
+                by=System("portal"),
                 satisfaction=form.cleaned_data["satisfaction"],
                 comment=form.cleaned_data["comment"],
                 reporter_phone=granted.phone,

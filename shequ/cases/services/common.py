@@ -12,7 +12,10 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
+from shequ.cases.actions import CaseAction
+from shequ.core.actors import System, refuse_missing_actor
 from shequ.core.errors import RuleError
 
 from ..models import Case, CaseEvent, CaseStatus, HandlerUnit
@@ -52,8 +55,10 @@ def expect(case: Case, *statuses: str) -> None:
         )
 
 
-def allow(check: Callable[[Any, Case], bool], by: Any, case: Case) -> None:
-    if by is not None and not check(by, case):
+def allow(check: Callable[[Any, Case], bool], by: Actor, case: Case) -> None:
+    """A job or command (`System`) may take any step; a person needs the rule to say yes."""
+    refuse_missing_actor(by)
+    if not isinstance(by, System) and not check(by, case):
         raise RuleError("forbidden", _("You may not do this to this case."))
 
 
@@ -79,7 +84,7 @@ def log(
     case: Case,
     action: str,
     *,
-    by: Any,
+    by: Actor,
     before: str = "",
     comment: str = "",
     public: bool = False,
@@ -95,7 +100,7 @@ def log(
         case=case,
         action=action,
         at=at or now(),
-        actor=by if getattr(by, "pk", None) else None,
+        actor=person(by),
         actor_name=str(by) if getattr(by, "pk", None) else "",  # blank: the system, named when shown
         unit=unit,
         from_status=before,
@@ -110,7 +115,7 @@ def log(
             Case.objects.filter(pk=case.pk).update(status_notes=note[:500])
             case.status_notes = note[:500]
     if audit:
-        record_event(actor=by, action=f"case:{action}", target=case, reason=comment[:200])
+        record_event(actor=by, action=CaseAction(f"case:{action}"), target=case, reason=comment[:200])
     return event
 
 

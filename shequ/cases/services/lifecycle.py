@@ -12,6 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shequ.accounts.typing import Actor
+from shequ.core.actors import System, refuse_missing_actor
 from shequ.core.calendar import get_calendar
 from shequ.core.errors import RuleError
 
@@ -32,11 +34,14 @@ from ..models import (
 from ..rules import can_assist, can_handle, can_manage, can_verify, can_view
 from .common import CLOCK_FIELDS, allow, expect, lock, log, now, optional_text, required_text, save
 
+# The periodic job that runs the time limits, as the audit log names it.
+CLOCK = System("case clock")
+
 NEXT_LEVEL = {Level.COMMUNITY: Level.STREET, Level.STREET: Level.DISTRICT}
 
 
 @transaction.atomic
-def accept_case(case: Case, *, by: Any, note: str = "", urgency: str | None = None) -> Case:
+def accept_case(case: Case, *, by: Actor, note: str = "", urgency: str | None = None) -> Case:
     """立案: the desk takes the report on; the dispatch clock starts."""
     case = lock(case)
     expect(case, CaseStatus.REPORTED)
@@ -64,7 +69,7 @@ def accept_case(case: Case, *, by: Any, note: str = "", urgency: str | None = No
 
 
 @transaction.atomic
-def refuse_case(case: Case, *, by: Any, reason: str) -> Case:
+def refuse_case(case: Case, *, by: Actor, reason: str) -> Case:
     """不予立案: refused with a reason the reporter reads."""
     reason = required_text(reason, "reason", _("Say why the case is not accepted."))
     case = lock(case)
@@ -81,7 +86,7 @@ def refuse_case(case: Case, *, by: Any, reason: str) -> Case:
 
 @transaction.atomic
 def dispatch_case(
-    case: Case, *, by: Any, unit: HandlerUnit, co_units: list[HandlerUnit] | None = None, note: str = ""
+    case: Case, *, by: Actor, unit: HandlerUnit, co_units: list[HandlerUnit] | None = None, note: str = ""
 ) -> Case:
     """派遣: one lead unit is responsible; co-handling units (协同) help and add notes."""
     case = lock(case)
@@ -116,7 +121,7 @@ def dispatch_case(
 
 
 @transaction.atomic
-def take_case(case: Case, *, by: Any, note: str = "") -> Case:
+def take_case(case: Case, *, by: Actor, note: str = "") -> Case:
     """签收: the unit takes the case. Two members taking it at once: one wins, the other is told."""
     case = lock(case)
     expect(case, CaseStatus.DISPATCHED)
@@ -135,7 +140,7 @@ def take_case(case: Case, *, by: Any, note: str = "") -> Case:
 
 
 @transaction.atomic
-def return_case(case: Case, *, by: Any, reason: str) -> Case:
+def return_case(case: Case, *, by: Actor, reason: str) -> Case:
     """退回: the unit hands the case back to the desk with a reason (not theirs, wrong place)."""
     reason = required_text(reason, "reason", _("Say why the case is returned."))
     case = lock(case)
@@ -154,7 +159,7 @@ def return_case(case: Case, *, by: Any, reason: str) -> Case:
 
 
 @transaction.atomic
-def reply_case(case: Case, *, by: Any, note: str, photo_files: list[Any] | None = None) -> Case:
+def reply_case(case: Case, *, by: Actor, note: str, photo_files: list[Any] | None = None) -> Case:
     """处置反馈: the unit says what it did, with photos as proof; the desk verifies next."""
     note = required_text(note, "note", _("Say what was done."))
     checked = photos.prepare(photo_files)
@@ -181,14 +186,14 @@ def reply_case(case: Case, *, by: Any, note: str, photo_files: list[Any] | None 
 
 
 @transaction.atomic
-def assist_case(case: Case, *, by: Any, note: str, photo_files: list[Any] | None = None) -> Case:
+def assist_case(case: Case, *, by: Actor, note: str, photo_files: list[Any] | None = None) -> Case:
     """协同: a co-handling unit records what it contributed; the case stays with the lead unit."""
     note = required_text(note, "note", _("Say what your unit did."))
     checked = photos.prepare(photo_files)
     case = lock(case)
     expect(case, CaseStatus.DISPATCHED, CaseStatus.HANDLING)
     allow(can_assist, by, case)
-    units = [u for u in case.co_units.all() if u.members.filter(pk=by.pk).exists()] if by else []
+    units = [u for u in case.co_units.all() if u.members.filter(pk=by.pk).exists()] if by.pk else []
     event = log(case, EventAction.ASSIST, by=by, unit=units[0] if units else None, comment=note)
     photos.store(case, event, checked, AttachmentKind.PROOF)
     return case
@@ -196,7 +201,7 @@ def assist_case(case: Case, *, by: Any, note: str, photo_files: list[Any] | None
 
 @transaction.atomic
 def verify_case(
-    case: Case, *, by: Any, passed: bool, note: str = "", photo_files: list[Any] | None = None
+    case: Case, *, by: Actor, passed: bool, note: str = "", photo_files: list[Any] | None = None
 ) -> Case:
     """核查: on site, the community checks the result. Pass → the reporter evaluates;
     fail → back to the same unit with the handling clock restarted."""
@@ -238,7 +243,7 @@ def evaluate_case(
     *,
     satisfaction: str,
     comment: str = "",
-    by: Any = None,
+    by: Actor,
     reporter_phone: str | None = None,
 ) -> Case:
     """评价: the reporter (or a worker recording a follow-up call, 回访) rates the result.
@@ -249,8 +254,9 @@ def evaluate_case(
         msg = _("Choose satisfied, basically satisfied or unsatisfied.")
         raise RuleError("invalid", msg, fields={"satisfaction": [msg]})
     comment = optional_text(comment, "comment")
+    refuse_missing_actor(by)
     case = lock(case)
-    if by is None:
+    if isinstance(by, System):  # the portal, for a reporter who proves the case is theirs by phone
         if (
             not reporter_phone
             or not case.reporter_phone_digest
@@ -273,8 +279,10 @@ def evaluate_case(
         data={"satisfaction": satisfaction},
         note_for_reporter=_("Thank you for your evaluation."),
     )
+    # What the evaluation leads to (closing, reopening, passing up) is on the case file; the audit
+    # log has the one verb that caused it.
     if satisfaction != Satisfaction.UNSATISFIED:
-        return _close(case, by=by, t=t, fields=["satisfaction", "evaluated_at"])
+        return _close(case, by=by, t=t, fields=["satisfaction", "evaluated_at"], audit=False)
     if case.reopen_count == 0:
         case.reopen_count = 1
         case.status = CaseStatus.DISPATCHED
@@ -290,6 +298,7 @@ def evaluate_case(
             unit=case.lead_unit,
             public=True,
             note_for_reporter=_("Reopened: sent back to %(unit)s.") % {"unit": case.lead_unit or "—"},
+            audit=False,
         )
         return case
     if case.level in NEXT_LEVEL:
@@ -299,11 +308,14 @@ def evaluate_case(
             t=t,
             reason=_("Unsatisfied again after reopening."),
             fields=["satisfaction", "evaluated_at"],
+            audit=False,
         )
-    return _close(case, by=by, t=t, fields=["satisfaction", "evaluated_at"])
+    return _close(case, by=by, t=t, fields=["satisfaction", "evaluated_at"], audit=False)
 
 
-def _close(case: Case, *, by: Any, t: Any, fields: list[str], comment: str = "") -> Case:
+def _close(
+    case: Case, *, by: Actor, t: Any, fields: list[str], comment: str = "", audit: bool = True
+) -> Case:
     before = case.status
     case.status = CaseStatus.CLOSED
     case.closed_at = t
@@ -317,16 +329,17 @@ def _close(case: Case, *, by: Any, t: Any, fields: list[str], comment: str = "")
         public=True,
         at=t,
         note_for_reporter=_("Closed."),
+        audit=audit,
     )
     return case
 
 
 def close_unevaluated(case: Case, *, t: Any) -> Case:
     """The evaluation window passed without an answer: closed, not counted as satisfied."""
-    return _close(case, by=None, t=t, fields=[], comment=_("Closed without an evaluation."))
+    return _close(case, by=CLOCK, t=t, fields=[], comment=_("Closed without an evaluation."))
 
 
-def _escalate(case: Case, *, by: Any, t: Any, reason: str, fields: list[str]) -> Case:
+def _escalate(case: Case, *, by: Actor, t: Any, reason: str, fields: list[str], audit: bool = True) -> Case:
     before, level = case.status, case.level
     clock.stop(case, t)
     case.level = NEXT_LEVEL[Level(level)]
@@ -347,12 +360,13 @@ def _escalate(case: Case, *, by: Any, t: Any, reason: str, fields: list[str]) ->
         at=t,
         data={"from_level": level, "to_level": case.level},
         note_for_reporter=_("Passed up to the %(level)s for handling.") % {"level": case.get_level_display()},
+        audit=audit,
     )
     return case
 
 
 @transaction.atomic
-def escalate_case(case: Case, *, by: Any, reason: str) -> Case:
+def escalate_case(case: Case, *, by: Actor, reason: str) -> Case:
     """上报: beyond the community's reach, the case goes to the street (and from there the district),
     which dispatches it from then on."""
     reason = required_text(reason, "reason", _("Say why the case is passed up."))
@@ -365,7 +379,7 @@ def escalate_case(case: Case, *, by: Any, reason: str) -> Case:
 
 
 @transaction.atomic
-def suspend_case(case: Case, *, by: Any, reason: str) -> Case:
+def suspend_case(case: Case, *, by: Actor, reason: str) -> Case:
     """挂起: waiting on something outside anyone's control (weather, a court); the clock stops."""
     reason = required_text(reason, "reason", _("Say why the case is suspended."))
     case = lock(case)
@@ -381,7 +395,7 @@ def suspend_case(case: Case, *, by: Any, reason: str) -> Case:
 
 
 @transaction.atomic
-def resume_case(case: Case, *, by: Any, note: str = "") -> Case:
+def resume_case(case: Case, *, by: Actor, note: str = "") -> Case:
     case = lock(case)
     expect(case, CaseStatus.SUSPENDED)
     allow(can_manage, by, case)
@@ -396,7 +410,7 @@ def resume_case(case: Case, *, by: Any, note: str = "") -> Case:
 
 
 @transaction.atomic
-def merge_case(case: Case, *, into: Case, by: Any, note: str = "") -> Case:
+def merge_case(case: Case, *, into: Case, by: Actor, note: str = "") -> Case:
     """合并: a duplicate report joins the case already open for the same problem; its reporter
     follows the surviving case."""
     if into.pk == case.pk:
@@ -407,7 +421,7 @@ def merge_case(case: Case, *, into: Case, by: Any, note: str = "") -> Case:
     allow(can_manage, by, case)
     if into.status not in OPEN_STATUSES:
         raise RuleError("invalid", _("Merge into a case that is still open."))
-    if by is not None and not can_view(by, into):
+    if not isinstance(by, System) and not can_view(by, into):
         raise RuleError("forbidden", _("You may not do this to this case."))
     t = now()
     before = case.status
@@ -439,7 +453,7 @@ def merge_case(case: Case, *, into: Case, by: Any, note: str = "") -> Case:
 
 
 @transaction.atomic
-def supervise_case(case: Case, *, by: Any, note: str) -> Case:
+def supervise_case(case: Case, *, by: Actor, note: str) -> Case:
     """督办: a superior presses on a late or sensitive case; it is counted against the unit."""
     note = required_text(note, "note", _("Say what is expected and by when."))
     case = lock(case)
@@ -452,7 +466,7 @@ def supervise_case(case: Case, *, by: Any, note: str) -> Case:
 
 
 @transaction.atomic
-def comment_case(case: Case, *, by: Any, note: str, public: bool = False) -> Case:
+def comment_case(case: Case, *, by: Actor, note: str, public: bool = False) -> Case:
     """A note on the file from anyone who can see the case; public notes reach the reporter."""
     note = required_text(note, "note", _("Write the note."))
     allow(can_view, by, case)
@@ -466,7 +480,7 @@ def comment_case(case: Case, *, by: Any, note: str, public: bool = False) -> Cas
 def correct_case(
     case: Case,
     *,
-    by: Any,
+    by: Actor,
     reason: str,
     category: CaseCategory | None = None,
     urgency: str | None = None,

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
+from shequ.accounts.typing import Actor, person
 from shequ.core import sealed
+from shequ.core.actors import System, refuse_missing_actor
 from shequ.core.errors import RuleError
 from shequ.core.parsing import is_valid_phone, normalize_phone
 from shequ.registry.models import Area, AreaLevel, Building, Grid
@@ -112,7 +114,7 @@ def locate(
 @transaction.atomic
 def report_case(
     *,
-    by: Any,
+    by: Actor,
     category: CaseCategory,
     description: str,
     source: str,
@@ -131,6 +133,7 @@ def report_case(
     open311_client: Open311Client | None = None,
 ) -> Case:
     """Open a case file. Residents must leave a phone number: it is how they follow the case."""
+    refuse_missing_actor(by)
     errors: dict[str, list[Any]] = {}
     text = (description or "").strip()
     if len(text) < 5:
@@ -157,7 +160,7 @@ def report_case(
     place = locate(community=community, grid=grid, building=building, latitude=latitude, longitude=longitude)
     if (
         source in STAFF_SOURCES
-        and by is not None
+        and not isinstance(by, System)
         and not scope_for(by, Perm.REPORT_CASES).covers(place["area_path"])
     ):
         raise RuleError("forbidden", _("You may only report cases in your own area."))
@@ -175,7 +178,7 @@ def report_case(
         status=CaseStatus.REPORTED,
         address=optional_text(address, "address")[:200]
         or (building.address if building is not None else place["community"].name),
-        reporter=by if getattr(by, "pk", None) else None,
+        reporter=person(by),
         reporter_name=(reporter_name or "").strip() or (str(by) if getattr(by, "pk", None) else ""),
         open311_client=open311_client,
         external_id=(external_id or "")[:64],

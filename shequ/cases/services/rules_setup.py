@@ -9,10 +9,12 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
+from shequ.accounts.typing import Actor
 from shequ.audit.services import record_event
+from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
-from shequ.registry.services import require
 
 from ..models import EscalationAction, EscalationRule, Stage
 
@@ -25,7 +27,7 @@ MAX_OVERDUE_HOURS = Decimal(2000)
 @transaction.atomic
 def save_escalation_rule(
     *,
-    by: Any,
+    by: Actor,
     stage: str,
     overdue_hours: Any,
     action: str,
@@ -63,7 +65,7 @@ def save_escalation_rule(
     rule.save()
     record_event(
         actor=by,
-        action="escalation_rule:save",
+        action=CaseAction.SAVE_ESCALATION_RULE,
         target=rule,
         extra={"stage": stage, "overdue_hours": str(hours), "action": action, "active": rule.active},
     )

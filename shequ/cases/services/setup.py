@@ -12,11 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.accounts.permissions import require
 from shequ.accounts.roles import Perm
+from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
+from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
 from shequ.registry.models import Area
-from shequ.registry.services import require
 
 from ..models import CaseCategory, HandlerUnit, Open311Client, UnitMember
 
@@ -38,7 +40,7 @@ def _check_limits(values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def save_category(*, by: Any, category: CaseCategory | None = None, **values: Any) -> CaseCategory:
+def save_category(*, by: Actor, category: CaseCategory | None = None, **values: Any) -> CaseCategory:
     """Create or change a category. A new sub-category takes its parent's limits and unit unless given."""
     require(by, Perm.CONFIGURE)
     parent = values.get("parent", category.parent if category else None)
@@ -69,16 +71,16 @@ def save_category(*, by: Any, category: CaseCategory | None = None, **values: An
     else:
         for key, value in values.items():
             setattr(category, key, value)
-    category._history_user = by if getattr(by, "pk", None) else None  # type: ignore[attr-defined]
+    category._history_user = person(by)  # type: ignore[attr-defined]
     category.save()
-    record_event(actor=by, action="case_category:save", target=category, area_path="")
+    record_event(actor=by, action=CaseAction.SAVE_CATEGORY, target=category, area_path="")
     return category
 
 
 @transaction.atomic
 def save_unit(
     *,
-    by: Any,
+    by: Actor,
     name: str,
     kind: str,
     area: Area,
@@ -110,27 +112,27 @@ def save_unit(
         phone,
         active,
     )
-    unit._history_user = by if getattr(by, "pk", None) else None  # type: ignore[attr-defined]
+    unit._history_user = person(by)  # type: ignore[attr-defined]
     unit.save()
-    record_event(actor=by, action="handler_unit:save", target=unit)
+    record_event(actor=by, action=CaseAction.SAVE_UNIT, target=unit)
     return unit
 
 
 @transaction.atomic
-def add_unit_member(*, by: Any, unit: HandlerUnit, user: Any, is_lead: bool = False) -> UnitMember:
+def add_unit_member(*, by: Actor, unit: HandlerUnit, user: Any, is_lead: bool = False) -> UnitMember:
     require(by, Perm.CONFIGURE, unit.area_path)
     member, _created = UnitMember.objects.update_or_create(
         unit=unit, user=user, defaults={"is_lead": is_lead}
     )
-    record_event(actor=by, action="handler_unit:add_member", target=unit, extra={"user": user.username})
+    record_event(actor=by, action=CaseAction.ADD_UNIT_MEMBER, target=unit, extra={"user": user.username})
     return member
 
 
 @transaction.atomic
-def remove_unit_member(*, by: Any, unit: HandlerUnit, user: Any) -> None:
+def remove_unit_member(*, by: Actor, unit: HandlerUnit, user: Any) -> None:
     require(by, Perm.CONFIGURE, unit.area_path)
     UnitMember.objects.filter(unit=unit, user=user).delete()
-    record_event(actor=by, action="handler_unit:remove_member", target=unit, extra={"user": user.username})
+    record_event(actor=by, action=CaseAction.REMOVE_UNIT_MEMBER, target=unit, extra={"user": user.username})
 
 
 def key_digest(key: str) -> str:
@@ -139,7 +141,7 @@ def key_digest(key: str) -> str:
 
 
 @transaction.atomic
-def create_open311_key(*, by: Any, name: str) -> tuple[Open311Client, str]:
+def create_open311_key(*, by: Actor, name: str) -> tuple[Open311Client, str]:
     """A new client with a fresh key. The key is shown once; only its digest is stored."""
     require(by, Perm.CONFIGURE)
     name = (name or "").strip()
@@ -149,12 +151,12 @@ def create_open311_key(*, by: Any, name: str) -> tuple[Open311Client, str]:
         raise RuleError("duplicate", _("A client of this name exists already."))
     key = secrets.token_urlsafe(32)
     client = Open311Client.objects.create(name=name, key_prefix=key[:8], key_digest=key_digest(key))
-    record_event(actor=by, action="open311_client:create", target=client)
+    record_event(actor=by, action=CaseAction.CREATE_OPEN311_CLIENT, target=client)
     return client, key
 
 
 @transaction.atomic
-def deactivate_open311_client(client: Open311Client, *, by: Any) -> Open311Client:
+def deactivate_open311_client(client: Open311Client, *, by: Actor) -> Open311Client:
     """Switch a client off: its key stops working at once. The row stays for the cases it sent."""
     require(by, Perm.CONFIGURE)
     client = Open311Client.objects.select_for_update().get(pk=client.pk)
@@ -162,7 +164,7 @@ def deactivate_open311_client(client: Open311Client, *, by: Any) -> Open311Clien
         raise RuleError("inactive", _("This client is already switched off."))
     client.active = False
     client.save(update_fields=["active", "updated_at"])
-    record_event(actor=by, action="open311_client:deactivate", target=client)
+    record_event(actor=by, action=CaseAction.DEACTIVATE_OPEN311_CLIENT, target=client)
     return client
 
 

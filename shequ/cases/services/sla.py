@@ -22,7 +22,7 @@ from ..models import (
     Light,
 )
 from .common import CLOCK_FIELDS, lock, log, now, save
-from .lifecycle import NEXT_LEVEL, _escalate, close_unevaluated
+from .lifecycle import CLOCK, NEXT_LEVEL, _escalate, close_unevaluated
 
 ESCALATABLE = (CaseStatus.REPORTED, CaseStatus.ACCEPTED)
 
@@ -75,7 +75,7 @@ def _turn(pk: int, t: dt.datetime, light: str) -> int:
     log(
         case,
         action,
-        by=None,
+        by=CLOCK,
         at=t,
         unit=case.lead_unit if case.stage == "handle" else None,
         data={"stage": case.stage, "due_at": case.due_at.isoformat()},
@@ -93,7 +93,9 @@ def _apply(pk: int, rule: EscalationRule, t: dt.datetime) -> int:
     data: dict[str, Any] = {"rule": rule.pk, "stage": case.stage}
     if rule.action == EscalationAction.ESCALATE and case.status in ESCALATABLE and case.level in NEXT_LEVEL:
         save(case, ["rules_applied"])
-        _escalate(case, by=None, t=t, reason=_("Passed up automatically: the time limit ran out."), fields=[])
+        _escalate(
+            case, by=CLOCK, t=t, reason=_("Passed up automatically: the time limit ran out."), fields=[]
+        )
         return 1
     if rule.action == EscalationAction.SUPERVISE:
         case.supervise_count += 1
@@ -101,7 +103,7 @@ def _apply(pk: int, rule: EscalationRule, t: dt.datetime) -> int:
         log(
             case,
             EventAction.SUPERVISE,
-            by=None,
+            by=CLOCK,
             at=t,
             unit=case.lead_unit,
             data=data,
@@ -114,7 +116,7 @@ def _apply(pk: int, rule: EscalationRule, t: dt.datetime) -> int:
     log(
         case,
         EventAction.REMIND,
-        by=None,
+        by=CLOCK,
         at=t,
         unit=case.lead_unit,
         data=data,

@@ -29,6 +29,7 @@ from shequ.cases.models import (
     Urgency,
 )
 from shequ.cases.testing import CaseWorld, advance, build_case_world, first_building, photo, report
+from shequ.core.actors import System
 from shequ.testing import make_user
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +92,7 @@ def new_case_payload(world: CaseWorld, **overrides: Any) -> dict[str, Any]:
 def other_handler(world: CaseWorld) -> User:
     """A member of the property company of another community."""
     user = make_user(Role.HANDLER, world.county.community_b1)
-    services.add_unit_member(by=None, unit=world.other_unit, user=user)
+    services.add_unit_member(by=System("test"), unit=world.other_unit, user=user)
     return user
 
 
@@ -415,7 +416,7 @@ def test_list_filters(world: CaseWorld) -> None:
         by=world.worker,
         address="溪北小区东门",
     )
-    d = report(world, by=None, building=county.buildings["b11"], source=Source.HOTLINE)
+    d = report(world, by=System("portal"), building=county.buildings["b11"], source=Source.HOTLINE)
     client = client_for(world.district_admin)
     assert ids(client.get(f"{API}/cases/")) == {a.pk, b.pk, c.pk, d.pk}
     assert ids(client.get(f"{API}/cases/", {"status": "reported"})) == {a.pk, c.pk, d.pk}
@@ -759,7 +760,7 @@ def test_handler_units_and_their_members(world: CaseWorld) -> None:
 def test_figures_by_community_unit_and_category(world: CaseWorld) -> None:
     advance(world, report(world), CaseStatus.CLOSED)
     advance(world, report(world), CaseStatus.DISPATCHED)
-    report(world, by=None, building=world.county.buildings["b11"], source=Source.HOTLINE)
+    report(world, by=System("portal"), building=world.county.buildings["b11"], source=Source.HOTLINE)
     client = client_for(world.district_admin)
     by_community = ok(client.get(f"{API}/case-figures/"))
     assert by_community["by"] == "community"
@@ -830,8 +831,10 @@ def test_the_list_makes_the_same_few_queries_for_any_length(
     for i in range(count):
         case = report(world, description=f"第{i}号问题：楼道堆物")
         if i % 2:
-            services.accept_case(case, by=None)
-            services.dispatch_case(case, by=None, unit=world.property_unit, co_units=[world.department])
+            services.accept_case(case, by=System("test"))
+            services.dispatch_case(
+                case, by=System("test"), unit=world.property_unit, co_units=[world.department]
+            )
     for user in (world.district_admin, world.handler, world.grid_worker):
         client = client_for(user)
         client.get(f"{API}/cases/")  # token and calendar caches warm

@@ -25,6 +25,7 @@ from shequ.cases.services.common import acting_at
 from shequ.cases.tasks import run_case_clock_task
 from shequ.cases.testing import CaseWorld, build_case_world, photo, report
 from shequ.core import periodic
+from shequ.core.actors import System
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -199,7 +200,9 @@ def test_cases_nobody_evaluates_close_when_the_window_ends(world: CaseWorld, set
         other = services.take_case(other, by=world.handler)
         other = services.reply_case(other, by=world.handler, note="已清运")
         other = services.verify_case(other, by=world.grid_worker, passed=True)
-        services.evaluate_case(other, satisfaction=Satisfaction.BASIC, reporter_phone="13800138000")
+        services.evaluate_case(
+            other, satisfaction=Satisfaction.BASIC, reporter_phone="13800138000", by=System("test")
+        )
     services.run_clock(at=at(30, 9))
     assert fresh(other).satisfaction == Satisfaction.BASIC and len(events(other, EventAction.CLOSE)) == 1
 

@@ -21,6 +21,7 @@ from shequ.cases import selectors, services
 from shequ.cases.models import Case, CaseStatus, CaseWarning, Light, Satisfaction, Source
 from shequ.cases.services.common import acting_at
 from shequ.cases.testing import CaseWorld, build_case_world, first_building, photo, report
+from shequ.core.actors import System
 from shequ.registry import services as registry
 from shequ.testing import make_user
 
@@ -50,7 +51,7 @@ def world(county: Any) -> CaseWorld:
 def resident_report(world: CaseWorld, building_key: str, phone: str) -> Case:
     """A resident reports rubbish at a building through the portal (anywhere in the county)."""
     return services.report_case(
-        by=None,
+        by=System("test"),
         category=world.category,
         description="楼道口垃圾没人清理",
         source=Source.PORTAL,
@@ -77,7 +78,9 @@ def loop(world: CaseWorld, case: Case, day: int, start: tuple[int, int]) -> Case
 
 def evaluate(case: Case, when: dt.datetime, satisfaction: str, phone: str = "13800138000") -> Case:
     with acting_at(when):
-        return services.evaluate_case(case, satisfaction=satisfaction, reporter_phone=phone)
+        return services.evaluate_case(
+            case, satisfaction=satisfaction, reporter_phone=phone, by=System("test")
+        )
 
 
 @pytest.fixture
@@ -373,11 +376,15 @@ def test_the_figures_page_costs_the_same_queries_for_many_communities(
     few = count()
     for i in range(12):
         community = registry.create_area(
-            code=f"3307230020{i + 10:02d}", name=f"新社区{i}", level="community", parent=county.street_b
+            code=f"3307230020{i + 10:02d}",
+            name=f"新社区{i}",
+            level="community",
+            parent=county.street_b,
+            by=System("test"),
         )
         with acting_at(at(1, 9)):
             services.report_case(
-                by=None,
+                by=System("test"),
                 category=world.category,
                 description="路边垃圾无人清理",
                 source=Source.PORTAL,

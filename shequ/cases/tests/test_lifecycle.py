@@ -12,6 +12,7 @@ from shequ.cases import services
 from shequ.cases.models import Case, CaseStatus, EventAction, Level, Satisfaction, Source, Stage, Urgency
 from shequ.cases.services.common import acting_at
 from shequ.cases.testing import CaseWorld, advance, build_case_world, photo, report
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -167,11 +168,17 @@ def test_unsatisfied_reopens_once_then_escalates_then_closes_at_the_top(world):
     phone = "13800138000"
     case = advance(world, report(world), CaseStatus.TO_EVALUATE)
     case = services.evaluate_case(
-        case, satisfaction=Satisfaction.UNSATISFIED, reporter_phone=phone, comment="没清干净"
+        case,
+        satisfaction=Satisfaction.UNSATISFIED,
+        reporter_phone=phone,
+        comment="没清干净",
+        by=System("test"),
     )
     assert case.status == CaseStatus.DISPATCHED and case.reopen_count == 1 and case.level == Level.COMMUNITY
     case = advance(world, case, CaseStatus.TO_EVALUATE)
-    case = services.evaluate_case(case, satisfaction=Satisfaction.UNSATISFIED, reporter_phone=phone)
+    case = services.evaluate_case(
+        case, satisfaction=Satisfaction.UNSATISFIED, reporter_phone=phone, by=System("test")
+    )
     assert case.status == CaseStatus.ACCEPTED and case.level == Level.STREET and case.lead_unit is None
     # The community no longer dispatches it; the street does.
     with pytest.raises(RuleError):
@@ -180,23 +187,31 @@ def test_unsatisfied_reopens_once_then_escalates_then_closes_at_the_top(world):
     services.take_case(case, by=world.dept_handler)
     services.reply_case(case, by=world.dept_handler, note="住建局已督促整改")
     services.verify_case(case, by=world.street_admin, passed=True)
-    case = services.evaluate_case(case, satisfaction=Satisfaction.UNSATISFIED, reporter_phone=phone)
+    case = services.evaluate_case(
+        case, satisfaction=Satisfaction.UNSATISFIED, reporter_phone=phone, by=System("test")
+    )
     assert case.level == Level.DISTRICT and case.status == CaseStatus.ACCEPTED
     case = services.dispatch_case(case, by=world.district_admin, unit=world.department)
     services.take_case(case, by=world.dept_handler)
     services.reply_case(case, by=world.dept_handler, note="已处理")
     services.verify_case(case, by=world.district_admin, passed=True)
-    case = services.evaluate_case(case, satisfaction=Satisfaction.UNSATISFIED, reporter_phone=phone)
+    case = services.evaluate_case(
+        case, satisfaction=Satisfaction.UNSATISFIED, reporter_phone=phone, by=System("test")
+    )
     assert case.status == CaseStatus.CLOSED and case.satisfaction == Satisfaction.UNSATISFIED
 
 
 def test_only_the_reporter_or_the_desk_may_evaluate(world):
     case = advance(world, report(world), CaseStatus.TO_EVALUATE)
     for attempt in (
-        lambda: services.evaluate_case(case, satisfaction="satisfied", reporter_phone="13900000000"),
-        lambda: services.evaluate_case(case, satisfaction="satisfied"),
+        lambda: services.evaluate_case(
+            case, satisfaction="satisfied", reporter_phone="13900000000", by=System("test")
+        ),
+        lambda: services.evaluate_case(case, satisfaction="satisfied", by=System("test")),
         lambda: services.evaluate_case(case, satisfaction="satisfied", by=world.handler),
-        lambda: services.evaluate_case(case, satisfaction="great", reporter_phone="13800138000"),
+        lambda: services.evaluate_case(
+            case, satisfaction="great", reporter_phone="13800138000", by=System("test")
+        ),
     ):
         with pytest.raises(RuleError):
             attempt()
@@ -275,7 +290,7 @@ def test_report_validation_names_each_bad_field_and_stores_nothing(world):
     before = Case.objects.count()
     with pytest.raises(RuleError) as err:
         services.report_case(
-            by=None,
+            by=System("test"),
             category=world.category.parent,  # a top-level node with children
             description="abc",
             source=Source.PORTAL,
@@ -286,7 +301,7 @@ def test_report_validation_names_each_bad_field_and_stores_nothing(world):
     assert set(err.value.fields) >= {"category", "description", "reporter_phone", "urgency"}
     with pytest.raises(RuleError) as err:
         services.report_case(
-            by=None,
+            by=System("test"),
             category=world.category,
             description="楼道堆放杂物",
             source=Source.PORTAL,
@@ -294,7 +309,7 @@ def test_report_validation_names_each_bad_field_and_stores_nothing(world):
         )
     assert "reporter_phone" in err.value.fields
     with pytest.raises(RuleError) as err:
-        report(world, building=None, latitude=10, longitude=10, by=None, source=Source.PORTAL)
+        report(world, building=None, latitude=10, longitude=10, by=System("portal"), source=Source.PORTAL)
     assert err.value.code == "unknown_location"
     with pytest.raises(RuleError) as err:
         report(world, photo_files=[photo(), _not_an_image()])
@@ -316,13 +331,15 @@ def test_grid_workers_report_only_in_their_own_area(world):
         report(world, building=outside)
     assert err.value.code == "forbidden"
     # Residents report anywhere through the portal.
-    case = report(world, by=None, source=Source.PORTAL, building=outside)
+    case = report(world, by=System("portal"), source=Source.PORTAL, building=outside)
     assert case.community == world.county.community_b1
 
 
 def test_a_point_on_the_map_finds_its_grid(world):
     grid = world.county.grid_a1_2
-    case = report(world, by=None, source=Source.PORTAL, building=None, latitude=28.905, longitude=119.815)
+    case = report(
+        world, by=System("portal"), source=Source.PORTAL, building=None, latitude=28.905, longitude=119.815
+    )
     assert case.grid == grid and case.area_path == grid.path and case.community == world.county.community_a1
 
 

@@ -22,6 +22,7 @@ from shequ.cases import services
 from shequ.cases.models import Case, CaseCategory, CaseEvent, CaseStatus, EventAction, Open311Client, Source
 from shequ.cases.open311 import service_requests
 from shequ.cases.testing import CaseWorld, advance, build_case_world, first_building, photo, report
+from shequ.core.actors import System
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def api() -> Client:
 
 @pytest.fixture
 def key(world: CaseWorld) -> str:
-    _client, key = services.create_open311_key(by=None, name="12345 热线平台")
+    _client, key = services.create_open311_key(by=System("test"), name="12345 热线平台")
     return key
 
 

@@ -47,6 +47,7 @@ from shequ.cases.models import (
 )
 from shequ.cases.testing import build_case_world, first_building, photo
 from shequ.core import codes
+from shequ.core.actors import System
 from shequ.registry import services as registry
 from shequ.registry.models import Area
 from shequ.testing import build_county, make_user, square
@@ -106,34 +107,49 @@ class Data:
 
 def build_outside() -> dict[str, Any]:
     """A second county with one grid, one building and one unit, outside the district."""
-    lanxi = registry.create_area(code="330781000000", name="兰溪市", level="district", parent=None)
-    street = registry.create_area(code="330781001000", name="云山街道", level="street", parent=lanxi)
-    community = registry.create_area(code="330781001001", name="桃花坞社区", level="community", parent=street)
+    lanxi = registry.create_area(
+        code="330781000000", name="兰溪市", level="district", parent=None, by=System("test")
+    )
+    street = registry.create_area(
+        code="330781001000", name="云山街道", level="street", parent=lanxi, by=System("test")
+    )
+    community = registry.create_area(
+        code="330781001001", name="桃花坞社区", level="community", parent=street, by=System("test")
+    )
     grid = registry.create_grid(
-        community=community, sequence=1, name="桃花坞第一网格", boundary=square(119.40, 29.20, 0.01)
+        community=community,
+        sequence=1,
+        name="桃花坞第一网格",
+        boundary=square(119.40, 29.20, 0.01),
+        by=System("test"),
     )
     building = registry.create_building(
-        community=community, grid=grid, name="1幢", estate="桃花坞小区", address="兰溪市桃花坞小区1幢"
+        community=community,
+        grid=grid,
+        name="1幢",
+        estate="桃花坞小区",
+        address="兰溪市桃花坞小区1幢",
+        by=System("test"),
     )
-    unit = services.save_unit(by=None, name="桃花坞物业", kind=UnitKind.PROPERTY, area=community)
+    unit = services.save_unit(by=System("test"), name="桃花坞物业", kind=UnitKind.PROPERTY, area=community)
     return {"community": community, "grid": grid, "building": building, "unit": unit}
 
 
 def walk(case: Case, step: str, unit: HandlerUnit, co_units: list[HandlerUnit]) -> Case:
-    """Take a case to `step` as the system (by=None), so no role's rules are involved."""
+    """Take a case to `step` as the system (System("test")), so no role's rules are involved."""
     order = STEPS.index(step) if step != "suspended" else STEPS.index("handling")
     if order >= 1:
-        case = services.accept_case(case, by=None)
+        case = services.accept_case(case, by=System("test"))
     if order >= 2:
-        case = services.dispatch_case(case, by=None, unit=unit, co_units=co_units)
+        case = services.dispatch_case(case, by=System("test"), unit=unit, co_units=co_units)
     if order >= 3:
-        case = services.take_case(case, by=None)
+        case = services.take_case(case, by=System("test"))
     if order >= 4:
-        case = services.reply_case(case, by=None, note="已处理", photo_files=[photo()])
+        case = services.reply_case(case, by=System("test"), note="已处理", photo_files=[photo()])
     if order >= 5:
-        case = services.verify_case(case, by=None, passed=True)
+        case = services.verify_case(case, by=System("test"), passed=True)
     if step == "suspended":
-        case = services.suspend_case(case, by=None, reason="等待")
+        case = services.suspend_case(case, by=System("test"), reason="等待")
     return case
 
 
@@ -167,7 +183,7 @@ def data(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Data]:
                 continue
             users[name] = make_user(actor.role, getattr(county, actor.node) if actor.node else None)
             if actor.unit:
-                services.add_unit_member(by=None, unit=units[actor.unit], user=users[name])
+                services.add_unit_member(by=System("test"), unit=units[actor.unit], user=users[name])
         cases = {}
         for step in STEPS:
             inside = services.report_case(
@@ -180,7 +196,7 @@ def data(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Data]:
             )
             cases[("inside", step)] = walk(inside, step, world.property_unit, [world.department]).pk
             out = services.report_case(
-                by=None,
+                by=System("test"),
                 category=world.category,
                 description="小区门口垃圾堆放",
                 source=Source.HOTLINE,

@@ -32,6 +32,7 @@ from shequ.cases.models import (
 )
 from shequ.cases.portal.throttle import Rate, parse_rate
 from shequ.cases.testing import CaseWorld, advance, build_case_world, first_building, photo, report
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.registry import services as registry
 from shequ.testing import PASSWORD
@@ -78,7 +79,7 @@ def post_report(client: Client, world: CaseWorld, **overrides: Any) -> Any:
 def resident_case(world: CaseWorld, **overrides: Any) -> Case:
     """A case a resident reported on the portal, with a photo."""
     fields: dict[str, Any] = {
-        "by": None,
+        "by": System("portal"),
         "source": Source.PORTAL,
         "reporter_phone": PHONE,
         "photo_files": [photo()],
@@ -361,6 +362,7 @@ def test_address_search_shows_addresses_only_at_most_ten(client: Client, world: 
             address=f"武义县溪南小区{n}幢",
             floors=6,
             units=2,
+            by=System("test"),
         )
     url = reverse("portal:buildings")
     short = client.get(url, {"building_query": "溪"}).content.decode()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from shequ.cases import services
 from shequ.cases.models import Case, CaseEvent, CaseStatus, DailyCounter, Source
 from shequ.cases.testing import advance, build_case_world, first_building, report
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.racing import errors, race
 from shequ.testing import build_county
@@ -46,7 +47,7 @@ def test_concurrent_first_reports_of_a_day_get_distinct_numbers() -> None:
     def report_one(i: int) -> Any:
         return lambda: (
             services.report_case(
-                by=None,
+                by=System("test"),
                 category=world.category,
                 description=f"第{i}个同时上报的问题",
                 source=Source.HOTLINE,

@@ -26,6 +26,7 @@ from shequ.cases.models import (
 )
 from shequ.cases.services.common import acting_at
 from shequ.cases.testing import CaseWorld, build_case_world, report
+from shequ.core.actors import System
 from shequ.core.calendar import get_calendar
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +96,9 @@ POST_ONLY = [
 
 
 def _args(world: CaseWorld, names: tuple[str, ...]) -> list[int]:
-    client = Open311Client.objects.first() or services.create_open311_key(by=None, name="12345热线")[0]
+    client = (
+        Open311Client.objects.first() or services.create_open311_key(by=System("test"), name="12345热线")[0]
+    )
     objects = {
         "category": world.category.pk,
         "rule": EscalationRule.objects.first().pk,
@@ -388,8 +391,10 @@ def test_bad_unit_input_is_shown_on_the_form(admin_client: Any, world: CaseWorld
 def test_units_of_another_county_are_out_of_reach(admin_client: Any, world: CaseWorld) -> None:
     from shequ.registry import services as registry
 
-    other = registry.create_area(code="330724000000", name="东阳市", level="district", parent=None)
-    unit = services.save_unit(by=None, name="东阳市住建局", kind=UnitKind.DEPARTMENT, area=other)
+    other = registry.create_area(
+        code="330724000000", name="东阳市", level="district", parent=None, by=System("test")
+    )
+    unit = services.save_unit(by=System("test"), name="东阳市住建局", kind=UnitKind.DEPARTMENT, area=other)
     assert f'data-unit="{unit.pk}"' not in html(admin_client.get(reverse("cases:setup_units")))
     assert admin_client.get(reverse("cases:setup_unit", args=[unit.pk])).status_code == 404
     add = reverse("cases:setup_unit_member_add", args=[unit.pk])
@@ -437,7 +442,7 @@ def test_a_new_client_key_is_shown_once_and_only_its_digest_is_stored(
 def test_a_client_is_switched_off_and_its_key_stops_working(
     admin_client: Any, world: CaseWorld, en: None
 ) -> None:
-    client, key = services.create_open311_key(by=None, name="城市App")
+    client, key = services.create_open311_key(by=System("test"), name="城市App")
     url = reverse("cases:setup_open311_deactivate", args=[client.pk])
     first = admin_client.post(url, follow=True)
     assert [str(m) for m in first.context["messages"]] == [
@@ -455,7 +460,7 @@ def test_a_client_is_switched_off_and_its_key_stops_working(
 
 
 def test_bad_client_input_is_shown_on_the_form(admin_client: Any, world: CaseWorld) -> None:
-    services.create_open311_key(by=None, name="12345热线")
+    services.create_open311_key(by=System("test"), name="12345热线")
     for data in ({"name": "12345热线"}, {"name": ""}, {"name": "x" * 65}, {}):
         response = admin_client.post(reverse("cases:setup_open311"), data)
         assert response.status_code == 200, data

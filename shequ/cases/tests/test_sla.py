@@ -12,6 +12,7 @@ from shequ.cases import services
 from shequ.cases.models import CaseStatus, Light, Stage
 from shequ.cases.services.common import acting_at
 from shequ.cases.testing import CaseWorld, advance, build_case_world, report
+from shequ.core.actors import System
 from shequ.workdays.services import set_calendar_day
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -53,7 +54,7 @@ def test_acceptance_deadline_counts_working_hours(world, reported, due, why):
 
 def test_an_edited_calendar_moves_the_next_deadline(world):
     # A county declares Monday 30 November a holiday (say, a local festival).
-    set_calendar_day(date=dt.date(2026, 11, 30), kind="holiday", name="地方节日", by=None)
+    set_calendar_day(date=dt.date(2026, 11, 30), kind="holiday", name="地方节日", by=System("test"))
     with acting_at(at(2026, 11, 27, 17, 0)):
         case = report(world, reported_at=at(2026, 11, 27, 17, 0))
     assert case.due_at == at(2026, 12, 1, 11, 30)

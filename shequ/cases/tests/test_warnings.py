@@ -11,6 +11,7 @@ from shequ.cases import selectors, services
 from shequ.cases.models import CaseCategory, CaseStatus, CaseWarning, Source
 from shequ.cases.services.common import acting_at
 from shequ.cases.testing import CaseWorld, advance, build_case_world, first_building, report
+from shequ.core.actors import System
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_other_categories_closed_cases_and_old_cases_are_not_duplicates(world):
 
 def test_merging_the_offered_duplicate(world):
     first = report(world)
-    second = report(world, description="楼下垃圾又堆起来了", by=None, source=Source.PORTAL)
+    second = report(world, description="楼下垃圾又堆起来了", by=System("portal"), source=Source.PORTAL)
     [candidate] = selectors.duplicate_candidates(second)
     services.merge_case(second, into=candidate, by=world.worker)
     second.refresh_from_db()

@@ -29,7 +29,9 @@ from django.views.decorators.http import require_POST
 
 from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import has_perm_anywhere, roles_of
+from shequ.accounts.typing import acting_user
 from shequ.core.errors import RuleError
+from shequ.core.http import client_ip
 from shequ.core.pages import add_rule_errors, is_htmx, paginate
 from shequ.core.text import clean_text
 from shequ.registry import selectors as registry
@@ -161,7 +163,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as .xlsx: the rows the user sees on the list, phones masked, audited."""
     qs, _form = filtered_cases(request)
     filters = {k: v for k, v in request.GET.items() if k not in ("page", "per_page") and v}
-    return exports.cases_xlsx(request.user, qs, filters=filters)
+    return exports.cases_xlsx(request.user, qs, filters=filters, ip_address=client_ip(request))
 
 
 # --- the steps of the loop -----------------------------------------------------------------------
@@ -505,7 +507,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             case = services.report_case(
-                by=user,
+                by=acting_user(request),
                 category=data["category"],
                 description=data["description"],
                 source=data["source"],

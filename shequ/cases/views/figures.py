@@ -22,9 +22,12 @@ from django.views.decorators.http import require_POST
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
+from shequ.accounts.typing import acting_user
 from shequ.audit.services import record_event
+from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
 from shequ.core.excel import xlsx_response
+from shequ.core.http import client_ip
 from shequ.core.pages import paginate, safe_next
 
 from .. import selectors, services
@@ -222,7 +225,9 @@ def figures_export(request: HttpRequest) -> HttpResponse:
     body = [line(r["name"], r) for r in rows] + [line(_("Total"), total)]
     record_event(
         actor=request.user,
-        action="case:export_figures",
+        action=CaseAction.EXPORT_FIGURES,
+        area_path=scope_for(request.user, Perm.VIEW_CASES).common_path,
+        ip_address=client_ip(request),
         extra={
             "by": params.by,
             "from": params.first.isoformat(),
@@ -275,7 +280,7 @@ def warnings(request: HttpRequest) -> HttpResponse:
 def warning_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     warning = get_object_or_404(selectors.warnings_visible_to(request.user, open_only=False), pk=pk)
     try:
-        services.acknowledge_warning(warning, by=request.user)
+        services.acknowledge_warning(warning, by=acting_user(request))
     except RuleError as exc:
         messages.error(request, str(exc.message))
     else:

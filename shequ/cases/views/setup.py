@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere
+from shequ.accounts.typing import acting_user
 from shequ.core.errors import RuleError
 from shequ.core.pages import add_rule_errors
 
@@ -82,7 +83,7 @@ def category_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            category = services.save_category(by=request.user, **form.values())
+            category = services.save_category(by=acting_user(request), **form.values())
         except RuleError as exc:
             add_rule_errors(form, exc)
         else:
@@ -125,7 +126,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_category(by=request.user, category=category, **form.values())
+            services.save_category(by=acting_user(request), category=category, **form.values())
         except RuleError as exc:
             add_rule_errors(form, exc)
         else:
@@ -148,7 +149,7 @@ def rules(request: HttpRequest) -> HttpResponse:
     form = EscalationRuleForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_escalation_rule(by=request.user, **form.cleaned_data)
+            services.save_escalation_rule(by=acting_user(request), **form.cleaned_data)
         except RuleError as exc:
             add_rule_errors(form, exc)
         else:
@@ -176,7 +177,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_escalation_rule(by=request.user, rule=rule, **form.cleaned_data)
+            services.save_escalation_rule(by=acting_user(request), rule=rule, **form.cleaned_data)
         except RuleError as exc:
             add_rule_errors(form, exc)
         else:
@@ -212,7 +213,7 @@ def unit_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            unit = services.save_unit(by=request.user, **_unit_values(form))
+            unit = services.save_unit(by=acting_user(request), **_unit_values(form))
         except RuleError as exc:
             add_rule_errors(form, exc)
         else:
@@ -243,7 +244,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_unit(by=request.user, unit=unit, **_unit_values(form))
+            services.save_unit(by=acting_user(request), unit=unit, **_unit_values(form))
         except RuleError as exc:
             add_rule_errors(form, exc)
         else:
@@ -280,7 +281,7 @@ def unit_member_add(request: HttpRequest, pk: int) -> HttpResponse:
         user = member_form.cleaned_data["username"]
         try:
             services.add_unit_member(
-                by=request.user, unit=unit, user=user, is_lead=member_form.cleaned_data["is_lead"]
+                by=acting_user(request), unit=unit, user=user, is_lead=member_form.cleaned_data["is_lead"]
             )
         except RuleError as exc:
             add_rule_errors(member_form, exc)
@@ -315,7 +316,7 @@ def unit_member_remove(request: HttpRequest, pk: int, user_pk: int) -> HttpRespo
     unit = _unit_for(request, pk)
     user = get_object_or_404(get_user_model(), pk=user_pk)
     try:
-        services.remove_unit_member(by=request.user, unit=unit, user=user)
+        services.remove_unit_member(by=acting_user(request), unit=unit, user=user)
     except RuleError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -332,7 +333,7 @@ def open311(request: HttpRequest) -> HttpResponse:
     form = Open311ClientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            client, key = services.create_open311_key(by=request.user, name=form.cleaned_data["name"])
+            client, key = services.create_open311_key(by=acting_user(request), name=form.cleaned_data["name"])
         except RuleError as exc:
             add_rule_errors(form, exc)
         else:
@@ -361,7 +362,7 @@ def open311_key(request: HttpRequest, pk: int) -> HttpResponse:
 def open311_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Open311Client, pk=pk)
     try:
-        services.deactivate_open311_client(client, by=request.user)
+        services.deactivate_open311_client(client, by=acting_user(request))
     except RuleError as exc:
         messages.error(request, str(exc.message))
     else:

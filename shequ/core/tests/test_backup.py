@@ -23,6 +23,7 @@ from django.core.management.base import CommandError
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from shequ.core.actors import System
 from shequ.core.backup import FORMAT, MANIFEST, BackupError, read_manifest, table_stats, unpack_and_check
 from shequ.registry import pii
 from shequ.registry import services as registry
@@ -81,7 +82,7 @@ def demo(media: Path, settings: Any) -> None:
     resident = Resident.objects.exclude(id_number_cipher="").order_by("pk").first()
     assert resident is not None
     registry.update_resident(
-        resident, by=None, fields={"phone": "13900002222"}, reason="备份测试"
+        resident, by=System("test"), fields={"phone": "13900002222"}, reason="备份测试"
     )  # a history row
     default_storage.save("cases/2026/01/photo.jpg", ContentFile(PHOTO))
 

@@ -17,6 +17,7 @@ from django.apps import apps
 from django.db import models
 
 from shequ.accounts.roles import Role
+from shequ.core.actors import System
 from shequ.core.idnumber import make as make_id
 from shequ.registry import services as registry
 from shequ.registry.models import LifeEventKind, Resident, TagType
@@ -106,7 +107,7 @@ def populated(county: County) -> dict[str, dict[str, str]]:
     from shequ.cases.models import CaseCategory, Source
 
     case = cases.report_case(
-        by=None,
+        by=System("test"),
         category=CaseCategory.objects.get(code="sanitation.garbage"),
         description="楼道堆放杂物，影响通行",
         source=Source.PORTAL,
@@ -117,7 +118,7 @@ def populated(county: County) -> dict[str, dict[str, str]]:
 
     plaintexts: dict[str, dict[str, str]] = {}
     for resident in Resident.objects.all():
-        revealed = registry.reveal_pii(resident, by=None, reason="check")
+        revealed = registry.reveal_pii(resident, by=System("test"), reason="check")
         plaintexts[resident.name] = revealed
     # Every number the residents ever had, including the phone replaced above.
     plaintexts["赵敏 (old phone)"] = {"phone": "13912345678"}

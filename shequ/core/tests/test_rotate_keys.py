@@ -16,6 +16,7 @@ from shequ.cases import selectors as case_selectors
 from shequ.cases.models import Case
 from shequ.cases.testing import build_case_world, report
 from shequ.core import crypto
+from shequ.core.actors import System
 from shequ.core.keyrotation import DIGEST_PURPOSES, encrypted_columns, undeclared_digests
 from shequ.registry import pii, selectors
 from shequ.registry import services as registry
@@ -46,7 +47,7 @@ def keys(settings: Any) -> Iterator[Any]:
 def data(keys: Any, county: County) -> County:
     """The test county (residents with ID numbers, history rows) plus phones and a reported case."""
     for resident in list(county.residents.values())[:3]:
-        registry.update_resident(resident, by=None, fields={"phone": "13900001111"}, reason="test")
+        registry.update_resident(resident, by=System("test"), fields={"phone": "13900001111"}, reason="test")
     report(build_case_world(county), reporter_phone="13800138000")
     return county
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from shequ.accounts import services as accounts
 from shequ.accounts.roles import Role
 from shequ.audit.models import AuditEvent
+from shequ.core.actors import System
 from shequ.insight import services, tasks
 from shequ.insight.models import CommunityFigures
 from shequ.registry import services as registry
@@ -51,7 +52,7 @@ def test_before_the_first_refresh_the_district_is_counted_live(client: Any, dist
 def test_after_a_refresh_the_district_reads_the_snapshot_and_says_as_of_when(
     client: Any, county: County, district_admin: Any
 ) -> None:
-    services.refresh_figures()
+    services.refresh_figures(by=System("test"))
     as_of = timezone.localtime(CommunityFigures.objects.get(community=county.community_a1).refreshed_at)
     add_resident(county.buildings["a11"].dwellings.get(), "赵敏")  # after the refresh
     page = page_of(client, district_admin)
@@ -59,18 +60,18 @@ def test_after_a_refresh_the_district_reads_the_snapshot_and_says_as_of_when(
     assert 'data-stat="residents">4<' in page  # the snapshot, not yet the fifth resident
     assert 'data-stat="households">4<' in page and 'data-stat="buildings">4<' in page
     assert 'data-tag="dibao">4<' in page
-    services.refresh_figures()
+    services.refresh_figures(by=System("test"))
     assert 'data-stat="residents">5<' in page_of(client, district_admin)
 
 
 def test_a_snapshot_from_an_earlier_day_shows_its_date(client: Any, district_admin: Any) -> None:
-    services.refresh_figures(now=timezone.now() - dt.timedelta(days=2))
+    services.refresh_figures(now=timezone.now() - dt.timedelta(days=2), by=System("test"))
     earlier = timezone.localtime(timezone.now() - dt.timedelta(days=2))
     assert f"数据截至 {earlier:%Y-%m-%d %H:%M}" in page_of(client, district_admin)
 
 
 def test_a_community_worker_sees_their_community_live(client: Any, county: County) -> None:
-    services.refresh_figures()
+    services.refresh_figures(by=System("test"))
     worker = make_user(Role.COMMUNITY_WORKER, county.community_a1)
     add_resident(county.buildings["a11"].dwellings.get(), "赵敏")
     page = page_of(client, worker)
@@ -78,7 +79,7 @@ def test_a_community_worker_sees_their_community_live(client: Any, county: Count
 
 
 def test_a_street_admin_sees_only_their_streets_communities_summed(client: Any, county: County) -> None:
-    services.refresh_figures()
+    services.refresh_figures(by=System("test"))
     page = page_of(client, make_user(Role.STREET_ADMIN, county.street_a))
     assert "数据截至" in page
     assert 'data-stat="residents">3<' in page  # a11, a12, a21; not b11 in street b
@@ -86,7 +87,7 @@ def test_a_street_admin_sees_only_their_streets_communities_summed(client: Any, 
 
 
 def test_a_grid_worker_is_counted_live_within_their_grid(client: Any, county: County) -> None:
-    services.refresh_figures()
+    services.refresh_figures(by=System("test"))
     page = page_of(client, make_user(Role.GRID_WORKER, county.grid_a1_1))
     assert 'data-stat="residents">1<' in page and 'data-as-of="live"' in page
 
@@ -94,11 +95,11 @@ def test_a_grid_worker_is_counted_live_within_their_grid(client: Any, county: Co
 def test_a_street_with_a_grid_elsewhere_is_counted_live_and_restricted_tags_follow_their_role(
     client: Any, county: County
 ) -> None:
-    services.refresh_figures()
+    services.refresh_figures(by=System("test"))
     # Street admin in street a, building leader (no key populations) of a grid in street b: a grid
     # cannot be cut out of a community's snapshot row, so this scope is counted live.
     user = make_user(Role.STREET_ADMIN, county.street_a)
-    accounts.assign_role(user, role=Role.BUILDING_LEADER, node=county.grid_b1_1, by=None)
+    accounts.assign_role(user, role=Role.BUILDING_LEADER, node=county.grid_b1_1, by=System("test"))
     page = page_of(client, user)
     assert 'data-as-of="live"' in page and 'data-stat="residents">4<' in page
     assert 'data-tag="dibao">3<' in page and 'data-tag="elderly_alone">4<' in page
@@ -112,9 +113,14 @@ def _add_communities(county: County, n: int) -> None:
             level="community",
             parent=county.street_b,
             boundary=square(119.9 + i * 0.02, 28.95, 0.02),
+            by=System("test"),
         )
         grid = registry.create_grid(
-            community=community, sequence=1, name=f"新网格{i}", boundary=square(119.9 + i * 0.02, 28.95, 0.01)
+            community=community,
+            sequence=1,
+            name=f"新网格{i}",
+            boundary=square(119.9 + i * 0.02, 28.95, 0.01),
+            by=System("test"),
         )
         building = registry.create_building(
             community=community,
@@ -124,6 +130,7 @@ def _add_communities(county: County, n: int) -> None:
             address=f"新小区{i}",
             floors=3,
             units=1,
+            by=System("test"),
         )
         dwelling, _ = registry.get_or_create_dwelling(building=building, unit="1", room="101")
         add_resident(dwelling, f"新居民{i}")
@@ -132,21 +139,21 @@ def _add_communities(county: County, n: int) -> None:
 def test_the_dashboard_costs_the_same_queries_whatever_the_number_of_communities(
     client: Any, county: County, district_admin: Any, django_assert_max_num_queries: Any
 ) -> None:
-    services.refresh_figures()
+    services.refresh_figures(by=System("test"))
     client.force_login(district_admin)
     url = reverse("registry:dashboard")
     client.get(url)  # the session and the navigation's caches
     with CaptureQueriesContext(connection) as three:
         html(client.get(url))
     _add_communities(county, 6)
-    services.refresh_figures()
+    services.refresh_figures(by=System("test"))
     with django_assert_max_num_queries(len(three)):
         page = html(client.get(url))
     assert 'data-stat="residents">10<' in page
 
 
 def test_a_district_admin_can_refresh_now_and_it_is_audited(client: Any, district_admin: Any) -> None:
-    services.refresh_figures(now=timezone.now() - dt.timedelta(hours=1))
+    services.refresh_figures(now=timezone.now() - dt.timedelta(hours=1), by=System("test"))
     client.force_login(district_admin)
     assert "立即刷新" in html(client.get(reverse("registry:dashboard")))
     response = client.post(reverse("insight:refresh"), follow=True)

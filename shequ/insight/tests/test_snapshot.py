@@ -22,6 +22,7 @@ from shequ.accounts.models import User
 from shequ.accounts.roles import Role
 from shequ.cases import selectors as cases
 from shequ.core import codes
+from shequ.core.actors import System
 from shequ.insight import selectors, services
 from shequ.insight.models import CommunityFigures
 from shequ.registry import selectors as registry
@@ -140,7 +141,7 @@ def test_a_second_refresh_the_same_day_replaces_the_days_rows(seeded: str) -> No
     assert resident is not None
     Resident.objects.filter(pk=resident.pk).update(status=ResidentStatus.MOVED_OUT)
     later = NOW + dt.timedelta(minutes=10)
-    done = services.refresh_figures(now=later)
+    done = services.refresh_figures(now=later, by=System("test"))
     assert done.communities == CommunityFigures.objects.count() == 3
     figures = selectors.dashboard_figures(User.objects.get(username="district"))
     assert figures.as_of == later
@@ -148,6 +149,6 @@ def test_a_second_refresh_the_same_day_replaces_the_days_rows(seeded: str) -> No
 
 
 def test_the_snapshot_keeps_one_row_per_community_per_day(seeded: str) -> None:
-    services.refresh_figures(now=NOW + dt.timedelta(days=1))
+    services.refresh_figures(now=NOW + dt.timedelta(days=1), by=System("test"))
     assert CommunityFigures.objects.count() == 6
     assert len(selectors.latest_snapshot()) == 3

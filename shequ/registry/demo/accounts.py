@@ -14,6 +14,11 @@ from django.utils import translation
 from shequ.accounts import services as accounts
 from shequ.accounts.models import User
 from shequ.accounts.roles import Role
+from shequ.core.actors import System
+
+# The demo builder acts as the system, under its own name in the audit log.
+DEMO = System("seed_demo")
+
 
 DEMO_PASSWORD = "Shequ@2026!demo"  # noqa: S105  (documented demo password, never used outside a demo)
 DEMO_URL = "http://127.0.0.1:8000/"
@@ -76,6 +81,7 @@ def create_demo_accounts(nodes: dict[str, Any]) -> list[User]:
             full_name=spec.full_name,
             role=spec.role,
             node=node,
+            by=DEMO,
         )
         if spec.role == Role.ADMIN:  # so /django-admin/ works for the system admin too
             user.is_staff = user.is_superuser = True

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 
 from shequ.audit.models import AuditEvent
+from shequ.core.actors import System
 from shequ.core.idnumber import make as make_id
 from shequ.registry import imports, pii
 from shequ.registry.imports import error_report, match_header, read_headers, run_import, template_bytes
@@ -315,7 +316,7 @@ def test_dirty_file_stores_good_rows_and_reports_every_bad_row(
     )
     before = Resident.objects.count()
 
-    result = run_import(source)
+    result = run_import(source, by=System("test"))
 
     assert (result.created, result.updated, result.unchanged, result.failed) == (5, 1, 1, 7)
     assert Resident.objects.count() == before + 5
@@ -355,7 +356,7 @@ def test_running_the_same_file_again_creates_nothing(county: County, tmp_path: P
     source = (
         write_xlsx(tmp_path / "in.xlsx", rows) if kind == "xlsx" else write_csv(tmp_path / "in.csv", rows)
     )
-    run_import(source)
+    run_import(source, by=System("test"))
     counts = (
         Resident.objects.count(),
         Building.objects.count(),
@@ -363,7 +364,7 @@ def test_running_the_same_file_again_creates_nothing(county: County, tmp_path: P
         Household.objects.count(),
     )
 
-    again = run_import(source)
+    again = run_import(source, by=System("test"))
 
     assert (again.created, again.updated, again.unchanged, again.failed) == (0, 0, 7, 7)
     assert counts == (
@@ -381,13 +382,15 @@ def test_changed_fields_are_updated_and_blank_cells_erase_nothing(county: County
         write_xlsx(
             tmp_path / "a.xlsx",
             [["马丁", number, "男", "", "", "13700000031", g11, "", "", "", "", "", "", "", "老备注"]],
-        )
+        ),
+        by=System("test"),
     )
     result = run_import(
         write_xlsx(
             tmp_path / "b.xlsx",
             [["马丁", number, "", "", "", "", g11, "", "", "", "", "", "", "独居老人", "新备注"]],
-        )
+        ),
+        by=System("test"),
     )
     assert (result.created, result.updated, result.unchanged, result.failed) == (0, 1, 0, 0)
     resident = Resident.objects.get(id_number_digest=pii.id_digest(number))
@@ -398,7 +401,7 @@ def test_changed_fields_are_updated_and_blank_cells_erase_nothing(county: County
 
 def test_gbk_encoded_csv_is_read(county: County, tmp_path: Path) -> None:
     source = write_csv(tmp_path / "gbk.csv", dirty_rows(county), encoding="gbk")
-    result = run_import(source)
+    result = run_import(source, by=System("test"))
     assert (result.created, result.updated, result.unchanged, result.failed) == (5, 1, 1, 7)
     assert Resident.objects.filter(name="林小红", hukou_address="").exists()
 
@@ -412,7 +415,7 @@ def test_title_row_above_the_header_and_synonyms(county: County, tmp_path: Path)
         headers=headers,
         title="熟溪社区实有人口登记表",
     )
-    result = run_import(source)
+    result = run_import(source, by=System("test"))
     assert (result.created, result.failed) == (1, 0), result.errors
     resident = Resident.objects.get(name="黄河")
     assert resident.workplace == "县医院" and resident.residence_type == "floating"
@@ -460,7 +463,7 @@ def test_an_import_row_with_a_number_held_elsewhere_says_only_that_it_cannot_be_
 def test_dry_run_stores_nothing_but_counts_the_same(county: County, tmp_path: Path) -> None:
     source = write_xlsx(tmp_path / "in.xlsx", dirty_rows(county))
     counts = (Resident.objects.count(), Building.objects.count(), Household.objects.count())
-    result = run_import(source, dry_run=True)
+    result = run_import(source, dry_run=True, by=System("test"))
     assert (result.created, result.updated, result.unchanged, result.failed) == (5, 1, 1, 7)
     assert counts == (Resident.objects.count(), Building.objects.count(), Household.objects.count())
     assert AuditEvent.objects.filter(action="resident:import", extra__dry_run=True).exists()
@@ -468,16 +471,17 @@ def test_dry_run_stores_nothing_but_counts_the_same(county: County, tmp_path: Pa
 
 def test_small_batches_give_the_same_result(county: County, tmp_path: Path, settings: Any) -> None:
     settings.SHEQU_IMPORT_BATCH_SIZE = 2
-    result = run_import(write_xlsx(tmp_path / "in.xlsx", dirty_rows(county)))
+    result = run_import(write_xlsx(tmp_path / "in.xlsx", dirty_rows(county)), by=System("test"))
     assert (result.created, result.updated, result.unchanged, result.failed) == (5, 1, 1, 7)
     assert Household.objects.get(number="H100").members.count() == 2
 
 
 def test_import_is_audited(county: County, tmp_path: Path) -> None:
-    run_import(write_xlsx(tmp_path / "in.xlsx", dirty_rows(county)))
+    run_import(write_xlsx(tmp_path / "in.xlsx", dirty_rows(county)), by=System("import"))
     event = AuditEvent.objects.get(action="resident:import")
-    assert event.actor_name == "system"
+    assert event.actor_name == "系统（批量导入）"
     assert event.extra["created"] == 5 and event.extra["failed"] == 7 and event.extra["file"] == "in.xlsx"
+    assert event.area_path == county.community_a1.path  # the deepest node above the rows it stored
 
 
 def test_template_has_dropdowns_for_coded_columns(db: Any, tmp_path: Path) -> None:

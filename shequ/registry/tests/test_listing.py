@@ -13,6 +13,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from shequ.accounts.models import User
 from shequ.accounts.roles import Role
+from shequ.core.actors import System
 from shequ.registry import selectors, services
 from shequ.registry.models import Resident, TagType
 from shequ.registry.serializers import ResidentSerializer
@@ -71,7 +72,7 @@ def odd_residents(county: County) -> None:
     services.add_tag(
         county.residents["a12"],
         tag=TagType.objects.get(code="veteran"),
-        by=None,
+        by=System("test"),
         since=dt.date(2019, 8, 1),
         note="二等功",
     )

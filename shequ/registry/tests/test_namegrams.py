@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shequ.core import idnumber
+from shequ.core.actors import System
 from shequ.core.idnumber import make as make_id
 from shequ.core.parsing import normalize_phone
 from shequ.registry import namegrams, pii, selectors, services
@@ -165,8 +166,8 @@ def test_registering_and_renaming_keep_the_index(county: County) -> None:
         "敏",
         "赵敏",
     }
-    services.update_resident(resident, by=None, fields={"name": "赵敏敏"}, reason="更正姓名")
-    services.update_resident(resident, by=None, fields={"notes": "不改名"}, reason="备注")
+    services.update_resident(resident, by=System("test"), fields={"name": "赵敏敏"}, reason="更正姓名")
+    services.update_resident(resident, by=System("test"), fields={"notes": "不改名"}, reason="备注")
     _assert_index_matches_names()
     assert _ids(selectors.search_residents(Resident.objects.all(), "敏敏")) == {resident.pk}
 
@@ -177,12 +178,14 @@ def test_import_keeps_the_index_for_new_and_renamed_residents(county: County, tm
     other = make_id("330723", dt.date(1971, 5, 6), 42)
     row = ["", "", "", "", "", "", g11, "", "", "", "", "", "", "", ""]
     first = run_import(
-        write_csv(tmp_path / "a.csv", [["马丁", number, *row[2:]], ["Lucy Li", other, *row[2:]]])
+        write_csv(tmp_path / "a.csv", [["马丁", number, *row[2:]], ["Lucy Li", other, *row[2:]]]),
+        by=System("test"),
     )
     assert (first.created, first.failed) == (2, 0), [e.line() for e in first.errors]
     _assert_index_matches_names()
     result = run_import(
-        write_csv(tmp_path / "b.csv", [["马丁丁", number, *row[2:]], ["Lucy Li", other, *row[2:]]])
+        write_csv(tmp_path / "b.csv", [["马丁丁", number, *row[2:]], ["Lucy Li", other, *row[2:]]]),
+        by=System("test"),
     )
     assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
     _assert_index_matches_names()

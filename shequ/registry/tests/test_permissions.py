@@ -28,6 +28,7 @@ from shequ.accounts.models import User
 from shequ.accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from shequ.audit.models import AuditEvent
 from shequ.core import codes
+from shequ.core.actors import System
 from shequ.core.idnumber import make as make_id
 from shequ.registry import pii
 from shequ.registry import services as registry
@@ -111,23 +112,40 @@ class World:
 
 def build_outside() -> tuple[Resident, Grid]:
     """A second county with one of everything, outside the district of `build_county()`."""
-    lanxi = registry.create_area(code="330781000000", name="兰溪市", level="district", parent=None)
-    street = registry.create_area(code="330781001000", name="云山街道", level="street", parent=lanxi)
-    community = registry.create_area(code="330781001001", name="桃花坞社区", level="community", parent=street)
-    grid = registry.create_grid(
-        community=community, sequence=1, name="桃花坞第一网格", boundary=square(119.40, 29.20, 0.01)
+    lanxi = registry.create_area(
+        code="330781000000", name="兰溪市", level="district", parent=None, by=System("test")
     )
-    registry.create_micro_grid(grid=grid, sequence=1, name="桃花坞1号微网格")
+    street = registry.create_area(
+        code="330781001000", name="云山街道", level="street", parent=lanxi, by=System("test")
+    )
+    community = registry.create_area(
+        code="330781001001", name="桃花坞社区", level="community", parent=street, by=System("test")
+    )
+    grid = registry.create_grid(
+        community=community,
+        sequence=1,
+        name="桃花坞第一网格",
+        boundary=square(119.40, 29.20, 0.01),
+        by=System("test"),
+    )
+    registry.create_micro_grid(grid=grid, sequence=1, name="桃花坞1号微网格", by=System("test"))
     building = registry.create_building(
-        community=community, grid=grid, name="1幢", estate="桃花坞小区", address="兰溪市桃花坞小区1幢"
+        community=community,
+        grid=grid,
+        name="1幢",
+        estate="桃花坞小区",
+        address="兰溪市桃花坞小区1幢",
+        by=System("test"),
     )
     dwelling, _ = registry.get_or_create_dwelling(building=building, unit="1", room="101")
-    household = registry.create_household(community=community, number="HL1", by=None, dwelling=dwelling)
+    household = registry.create_household(
+        community=community, number="HL1", by=System("test"), dwelling=dwelling
+    )
     resident = add_resident(
         dwelling, "陈静", birth=dt.date(1975, 6, 1), sequence=7, household=household, phone="13900000007"
     )
     for tag in ("elderly_alone", "dibao"):
-        registry.add_tag(resident, tag=TagType.objects.get(code=tag), by=None)
+        registry.add_tag(resident, tag=TagType.objects.get(code=tag), by=System("test"))
     return resident, grid
 
 
@@ -504,7 +522,7 @@ def test_resident_list_makes_the_same_few_queries_for_any_page_length(
             ethnicity="01",
             political_status="13",
         )
-        registry.add_tag(resident, tag=veteran, by=None)
+        registry.add_tag(resident, tag=veteran, by=System("test"))
     user = make_user(Role.DISTRICT_ADMIN, county.district)
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from shequ.accounts.roles import Role
 from shequ.audit.models import AuditEvent
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.core.idnumber import make as make_id
 from shequ.registry import selectors, services
@@ -128,7 +129,7 @@ def test_those_who_may_reveal_the_holder_are_told_where_the_number_is(county: Co
 
 def test_changing_an_id_number_to_someone_elses_is_refused(county: County, worker: Any) -> None:
     r = _register(county, worker)
-    taken = services.reveal_pii(county.residents["a11"], by=None, reason="x")["id_number"]
+    taken = services.reveal_pii(county.residents["a11"], by=System("test"), reason="x")["id_number"]
     with pytest.raises(RuleError) as info:
         services.update_resident(r, by=worker, fields={"id_number": taken}, reason="改号")
     assert info.value.code == "id_number_unavailable"
@@ -321,7 +322,7 @@ def test_nothing_hard_deletes_a_resident(county: County, worker: Any) -> None:
 def test_restricted_tag_needs_view_key_populations(county: County) -> None:
     leader = make_user(Role.BUILDING_LEADER, county.grid_a1_1)
     r = county.residents["a11"]
-    services.remove_tag(r, tag=TagType.objects.get(code="dibao"), by=None)
+    services.remove_tag(r, tag=TagType.objects.get(code="dibao"), by=System("test"))
     with pytest.raises(RuleError) as info:
         services.add_tag(r, tag=TagType.objects.get(code="dibao"), by=leader)
     assert info.value.code == "forbidden"
@@ -398,7 +399,7 @@ def test_grid_worker_cannot_reveal_outside_grid(county: County) -> None:
 
 def _grid(county: County, boundary: Any, sequence: int = 9) -> Grid:
     return services.create_grid(
-        community=county.community_a1, sequence=sequence, name="新网格", boundary=boundary
+        community=county.community_a1, sequence=sequence, name="新网格", boundary=boundary, by=System("test")
     )
 
 
@@ -461,9 +462,9 @@ def test_grid_code_is_community_code_and_three_digits(county: County) -> None:
     assert county.grid_a1_1.code == "330723001001001"
     assert county.micro_a1_1_1.code == "330723001001001001"
     with pytest.raises(RuleError):
-        services.create_grid(community=county.community_a1, sequence=1000, name="x")
+        services.create_grid(community=county.community_a1, sequence=1000, name="x", by=System("test"))
     with pytest.raises(RuleError) as info:
-        services.create_grid(community=county.street_a, sequence=5, name="x")
+        services.create_grid(community=county.street_a, sequence=5, name="x", by=System("test"))
     assert info.value.code == "not_a_community"
 
 
@@ -475,7 +476,11 @@ def test_building_codes_count_up_per_community_with_five_digits(county: County) 
     assert county.buildings["a12"].code == "33072300100100002"
     assert county.buildings["a21"].code == "33072300100200001"
     b = services.create_building(
-        community=county.community_a1, name="2幢", address="武义县溪南小区2幢", grid=county.grid_a1_1
+        community=county.community_a1,
+        name="2幢",
+        address="武义县溪南小区2幢",
+        grid=county.grid_a1_1,
+        by=System("test"),
     )
     assert b.code == "33072300100100003"
     assert len(b.code) == 17 and b.code[-5:] == "00003"
@@ -483,7 +488,11 @@ def test_building_codes_count_up_per_community_with_five_digits(county: County) 
 
 def test_building_in_a_micro_grid_takes_its_grid(county: County) -> None:
     b = services.create_building(
-        community=county.community_a1, name="3幢", address="x", micro_grid=county.micro_a1_1_1
+        community=county.community_a1,
+        name="3幢",
+        address="x",
+        micro_grid=county.micro_a1_1_1,
+        by=System("test"),
     )
     assert b.grid == county.grid_a1_1
     assert b.area_path == county.micro_a1_1_1.path
@@ -539,7 +548,7 @@ def test_history_names_the_user_for_places_households_and_residents(county: Coun
 
 def test_history_without_a_user_has_no_user(county: County) -> None:
     r = county.residents["a11"]
-    assert r.history.last().history_user is None  # built by a command (by=None)
+    assert r.history.last().history_user is None  # built by a command (a System actor)
     assert r.history.last().history_change_reason
 
 
@@ -576,7 +585,7 @@ def test_search_by_name_pinyin_phone_or_address(county: County, text: str, names
 
 def test_search_by_full_id_number_goes_through_the_digest(county: County) -> None:
     r = county.residents["a21"]
-    number = services.reveal_pii(r, by=None, reason="x")["id_number"]
+    number = services.reveal_pii(r, by=System("test"), reason="x")["id_number"]
     assert _search(number) == {"王芳"}
     assert _search(f" {number[:6]} {number[6:14]} {number[14:].lower()} ") == {"王芳"}
     assert _search(number[:17] + ("0" if number[17] != "0" else "1")) == set()

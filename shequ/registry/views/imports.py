@@ -1,7 +1,7 @@
 """Resident import pages: upload → map unknown columns → progress → error report; the template.
 
 The work itself is `registry.imports`, run in the background by `tasks.run_import_job`, which the
-page enqueues once the job row is committed. Only users with import_registry somewhere get in;
+verbs of `registry.import_jobs` enqueue once the job row is committed. Only users with import_registry somewhere get in;
 which grids they may import into is checked row by row by the import.
 """
 
@@ -16,7 +16,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,11 +27,11 @@ from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
 from shequ.accounts.typing import AuthedRequest
 from shequ.core.excel import xlsx_attachment, xlsx_response
+from shequ.core.http import client_ip
 from shequ.core.inputs import Form
 
-from .. import imports, selectors
+from .. import import_jobs, imports, selectors
 from ..models import ImportJob, ImportStatus
-from ..tasks import run_import_job
 
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
@@ -125,39 +124,24 @@ def _job_for(request: AuthedRequest, pk: int) -> ImportJob:
     return job
 
 
-def _enqueue(job: ImportJob) -> None:
-    job_id = job.pk
-    transaction.on_commit(lambda: run_import_job.enqueue(job_id))
-
-
 @importer_required
 @require_http_methods(["GET", "POST"])
 def import_start(request: AuthedRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     imports.purge_checked_files()
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        job = ImportJob(
-            created_by=request.user,
-            original_name=Path(upload.name).name[:200],
+        job, queued = import_jobs.upload_import(
+            by=request.user,
+            upload=form.cleaned_data["file"],
             dry_run=form.cleaned_data["dry_run"],
+            ip_address=client_ip(request),
         )
-        job.file.save(Path(upload.name).name, upload, save=False)
-        job.save()
-        try:
-            headers = imports.read_headers(job.file.path, filename=job.original_name)
-        except imports.UnreadableFile as exc:
-            job.status = ImportStatus.FAILED
-            job.message = str(exc)
-            job.finished_at = timezone.now()
-            job.file.delete(save=False)
-            job.save()
-            form.add_error("file", str(exc))
-        else:
-            if imports.unknown_headers(headers):
-                return redirect("registry:import_mapping", pk=job.pk)
-            _enqueue(job)
+        if job.status == ImportStatus.FAILED:
+            form.add_error("file", job.message)
+        elif queued:
             return redirect("registry:import_job", pk=job.pk)
+        else:
+            return redirect("registry:import_mapping", pk=job.pk)
     recent = _jobs_for(request)[:5]
     return render(
         request,
@@ -189,9 +173,7 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
             known[key] = header
     form = MappingForm(request.POST or None, unknown=unknown, known=known)
     if request.method == "POST" and form.is_valid():
-        job.mapping = form.mapping()
-        job.save(update_fields=["mapping", "updated_at"])
-        _enqueue(job)
+        import_jobs.map_import_columns(job, by=request.user, mapping=form.mapping())
         return redirect("registry:import_job", pk=job.pk)
     recognised = [(header, imports.COLUMN_BY_KEY[key].header) for key, header in known.items()]
     return render(
@@ -207,14 +189,7 @@ def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
         # "Import for real" after a check-only run: a new job on the same file and mapping.
         if not _can_run_for_real(job):
             return redirect("registry:import_job", pk=job.pk)
-        real = ImportJob.objects.create(
-            created_by=request.user,
-            file=job.file.name,
-            original_name=job.original_name,
-            mapping=job.mapping,
-            dry_run=False,
-        )
-        _enqueue(real)
+        real = import_jobs.import_for_real(job, by=request.user, ip_address=client_ip(request))
         return redirect("registry:import_job", pk=real.pk)
     return render(request, "registry/import_job.html", {"job": job, **_progress_context(job)})
 

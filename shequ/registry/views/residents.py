@@ -19,8 +19,10 @@ from django.views.decorators.http import require_POST
 
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
+from shequ.accounts.typing import acting_user
 from shequ.core import codes
 from shequ.core.errors import RuleError
+from shequ.core.http import client_ip
 from shequ.core.models import CodeTable
 from shequ.core.pages import add_rule_errors, is_htmx, paginate
 
@@ -82,7 +84,7 @@ def _export(request: HttpRequest, name: str, qs: QuerySet[Any], fallback: str) -
         messages.error(request, _("Export is not available yet."))
         return redirect(fallback)
     try:
-        response: HttpResponse = getattr(exports, name)(request.user, qs)
+        response: HttpResponse = getattr(exports, name)(request.user, qs, ip_address=client_ip(request))
     except RuleError as exc:
         messages.error(request, str(exc.message))
         return redirect(fallback)
@@ -242,7 +244,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             changed = services.update_resident(
                 resident,
-                by=request.user,
+                by=acting_user(request),
                 fields=form.changed_fields(resident),
                 reason=form.cleaned_data["reason"],
             )
@@ -261,10 +263,6 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/residents/edit.html", {"resident": resident, "form": form})
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 @perm_required(Perm.REVEAL_PII)
 @require_POST
 def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
@@ -275,7 +273,10 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             numbers = services.reveal_pii(
-                resident, by=request.user, reason=form.cleaned_data["reason"], ip_address=_client_ip(request)
+                resident,
+                by=acting_user(request),
+                reason=form.cleaned_data["reason"],
+                ip_address=client_ip(request),
             )
         except RuleError as exc:
             add_rule_errors(form, exc)
@@ -310,14 +311,16 @@ def resident_tags(request: HttpRequest, pk: int) -> HttpResponse:
             tag = tags.filter(code=request.POST["remove"]).first()
             if tag is None:
                 raise RuleError("invalid", _("Unknown tag."))
-            services.remove_tag(resident, tag=tag, by=user, reason=_("Removed on the resident page"))
+            services.remove_tag(
+                resident, tag=tag, by=acting_user(request), reason=_("Removed on the resident page")
+            )
             messages.success(request, _("Tag %(name)s removed.") % {"name": tag.name})
         else:
             form = TagAddForm(request.POST, tags=tags)
             if not form.is_valid():
                 raise RuleError("invalid", _("Choose a tag."))
             tag = tags.get(code=form.cleaned_data["tag"])
-            services.add_tag(resident, tag=tag, by=user, note=form.cleaned_data["note"])
+            services.add_tag(resident, tag=tag, by=acting_user(request), note=form.cleaned_data["note"])
             messages.success(request, _("Tag %(name)s added.") % {"name": tag.name})
     except RuleError as exc:
         messages.error(request, str(exc.message))
@@ -348,7 +351,7 @@ def resident_event(request: HttpRequest, pk: int) -> HttpResponse:
                 resident,
                 kind=data["kind"],
                 date=data["date"],
-                by=user,
+                by=acting_user(request),
                 note=data["note"],
                 household=household,
             )

@@ -28,6 +28,7 @@ from django.db import transaction
 from shequ.accounts import services
 from shequ.accounts.models import User
 from shequ.accounts.roles import Role
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.core.text import clean_text
 
@@ -80,12 +81,17 @@ class Command(BaseCommand):
                     if not password:
                         raise CommandError("--password is required to create a new user.")
                     user = services.create_user(
-                        username=username, password=password, full_name=name, role=role, node=node
+                        username=username,
+                        password=password,
+                        full_name=name,
+                        role=role,
+                        node=node,
+                        by=System("create_user"),
                     )
                     created = True
                 else:
                     before = user.assignments.count()
-                    assignment = services.assign_role(user, role=role, node=node)
+                    assignment = services.assign_role(user, role=role, node=node, by=System("create_user"))
                     created = False
                 if role == Role.ADMIN and not (user.is_staff and user.is_superuser):
                     user.is_staff = user.is_superuser = True

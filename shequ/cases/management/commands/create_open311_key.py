@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shequ.cases import services
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.core.text import clean_text
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, name: str, **options: Any) -> None:
         try:
-            client, key = services.create_open311_key(by=None, name=name)
+            client, key = services.create_open311_key(by=System("create_open311_key"), name=name)
         except RuleError as exc:
             raise CommandError(f"{exc.message} [{exc.code}]") from exc
         self.stdout.write(f"Open311 client “{client.name}” created (key prefix {client.key_prefix}).")

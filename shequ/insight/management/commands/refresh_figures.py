@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from shequ.core.actors import System
 from shequ.core.periodic import run_every
 from shequ.insight import services
 
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         )
 
     def _once(self, *, report: bool) -> None:
-        done = services.refresh_figures()
+        done = services.refresh_figures(by=System("figures"))
         if not report:
             return
         when = timezone.localtime(done.refreshed_at)

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.registry.imports import UnreadableFile, error_report, run_import
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = None
+        user: Any = System("import")
         if options["user"]:
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:

@@ -6,8 +6,7 @@ from django.db.models import QuerySet
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
-
-from .models import AuditEvent
+from shequ.audit.models import AuditEvent
 
 
 def events_visible_to(user: Any) -> QuerySet[AuditEvent]:

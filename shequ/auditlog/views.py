@@ -3,43 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
+from shequ.audit import actions as audit_actions
 from shequ.core.inputs import Form
 from shequ.core.pages import is_htmx, paginate
 
 from .selectors import events_visible_to
-
-# Actions as people read them; unknown actions show their code.
-ACTION_LABELS = {
-    "resident:reveal": _("Revealed ID/phone number"),
-    "organization:reveal": _("Revealed an organisation's contact phone"),
-    "resident:export": _("Exported residents"),
-    "household:export": _("Exported households"),
-    "building:export": _("Exported buildings"),
-    "import:run": _("Imported residents"),
-    "user:create": _("Created user"),
-    "user:assign_role": _("Assigned role"),
-    "user:remove_role": _("Removed role"),
-    "user:lock": _("Account locked"),
-    "user:unlock": _("Account unlocked"),
-    "user:deactivate": _("Deactivated user"),
-    "user:set_password": _("Set password"),
-    "calendar:set": _("Changed a calendar day"),
-    "calendar:clear": _("Removed a calendar day"),
-}
-
-
-def register_labels(labels: dict[str, Any]) -> None:
-    """Apps above audit (cases, services, ...) name their own actions from their AppConfig.ready."""
-    ACTION_LABELS.update(labels)
 
 
 class AuditFilterForm(Form):
@@ -66,12 +41,11 @@ def events(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(at__date__lt=data["date_to"] + dt.timedelta(days=1))
     ctx = {
         "form": form,
-        "actions": [(a, ACTION_LABELS.get(a, a)) for a in actions],
-        "labels": ACTION_LABELS,
+        "actions": [(a, audit_actions.label(a)) for a in actions],
         **paginate(request, qs, default=50),
     }
     for event in ctx["object_list"]:
-        event.label = ACTION_LABELS.get(event.action, event.action)
+        event.label = audit_actions.label(event.action)
     if is_htmx(request):
-        return render(request, "audit/_table.html", ctx)
-    return render(request, "audit/events.html", ctx)
+        return render(request, "auditlog/_table.html", ctx)
+    return render(request, "auditlog/events.html", ctx)
