@@ -6,9 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import testcases
 
 from shequ.core import calendar, codes
 from shequ.testing import County, build_county, ensure_reference_data
+
+# MEDIA_URL is None, so uploads have no public address; Django's live server still wraps a media
+# handler that parses MEDIA_URL, and fails on None. Browser tests give it a path no page links to.
+testcases._MediaFilesHandler.get_base_url = lambda self: "/media-not-served/"  # type: ignore[method-assign]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = os.environ.get("SHEQU_CHROMIUM", "/usr/bin/chromium")
