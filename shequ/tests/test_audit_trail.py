@@ -28,13 +28,13 @@ from shequ.cases.models import (
     Urgency,
 )
 from shequ.cases.testing import CaseWorld, advance, build_case_world, first_building, report
-from shequ.core import services as core_services
 from shequ.core.actors import System
 from shequ.core.idnumber import make as make_id
 from shequ.insight import services as insight
 from shequ.registry import services as registry
 from shequ.registry.models import Household, LifeEventKind, TagType
 from shequ.testing import PASSWORD, make_user
+from shequ.workdays import services as calendar_services
 
 pytestmark = pytest.mark.django_db
 
@@ -359,12 +359,12 @@ OTHER_SERVICES: dict[str, Callable[[CaseWorld], Verb]] = {
     ),
     "refresh_figures": lambda w: lambda by: insight.refresh_figures(by=by),
     "set_calendar_day": lambda w: (
-        lambda by: core_services.set_calendar_day(
+        lambda by: calendar_services.set_calendar_day(
             date=dt.date(2031, 1, 6), kind="holiday", name="测试", by=by
         )
     ),
     "clear_calendar_day": lambda w: (
-        lambda by: core_services.clear_calendar_day(date=dt.date(2031, 1, 6), by=by)
+        lambda by: calendar_services.clear_calendar_day(date=dt.date(2031, 1, 6), by=by)
     ),
 }
 

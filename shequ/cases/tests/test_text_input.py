@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from shequ.cases import services
 from shequ.cases.models import Case, Source
 from shequ.cases.testing import CaseWorld, build_case_world, first_building, photo
+from shequ.core.actors import System
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +77,7 @@ def test_the_api_stores_a_case_without_control_characters(world: CaseWorld) -> N
 
 
 def test_open311_stores_a_request_without_control_characters(world: CaseWorld) -> None:
-    _client, key = services.create_open311_key(by=None, name="12345 热线平台")
+    _client, key = services.create_open311_key(by=System("test"), name="12345 热线平台")
     response = Client().post(
         "/open311/v2/requests.json",
         {

@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from shequ.accounts.roles import Role
+from shequ.core.actors import System
 from shequ.core.idnumber import make as make_id
 from shequ.registry import pii
 from shequ.registry.imports import run_import
@@ -68,7 +69,7 @@ def test_an_imported_xlsx_stores_the_code_each_label_names(county: County, tmp_p
         ["吴土家", make_id("330723", birth(21), 121), "土家族族", "党", "小学", "女", county.grid_a1_1.code, ""],
     ]  # fmt: skip
     with translation.override("zh-hans"):
-        result = run_import(write_sheet(tmp_path / "people.xlsx", county, bad))
+        result = run_import(write_sheet(tmp_path / "people.xlsx", county, bad), by=System("import"))
 
     assert (result.created, result.failed) == (len(GOOD_ROWS), 2)
     for (name, *_typed), codes in GOOD_ROWS:

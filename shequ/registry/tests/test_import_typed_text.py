@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
 
+from shequ.core.actors import System
 from shequ.core.idnumber import make as make_id
 from shequ.registry import pii
 from shequ.registry.imports import run_import
@@ -77,7 +78,7 @@ def community_sheet(county: County, path: Path) -> tuple[Path, list[str]]:
 def test_a_typed_sheet_is_read_as_it_is_meant(county: County, tmp_path: Path) -> None:
     source, numbers = community_sheet(county, tmp_path / "熟溪社区居民信息表.xlsx")
 
-    result = run_import(source)
+    result = run_import(source, by=System("import"))
 
     assert (result.created, result.updated, result.failed, result.skipped) == (3, 0, 1, 4), result.errors
     (error,) = result.errors
