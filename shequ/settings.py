@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "shequ.core",
+    "shequ.places",
     "shequ.accounts",
     "shequ.audit",
     "shequ.registry",

@@ -33,7 +33,7 @@ class RoleAssignment(models.Model):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     area = models.ForeignKey(
-        "registry.Area",
+        "places.Area",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -41,7 +41,7 @@ class RoleAssignment(models.Model):
         verbose_name=_("area"),
     )
     grid = models.ForeignKey(
-        "registry.Grid",
+        "places.Grid",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

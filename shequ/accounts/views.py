@@ -106,7 +106,7 @@ def users_in_scope(request: HttpRequest) -> QuerySet[User]:
 
 
 def _node_choices(request: HttpRequest) -> list[tuple[str, str]]:
-    from shequ.registry.models import Area, Grid
+    from shequ.places.models import Area, Grid
 
     scope = _manage_scope(request)
     areas = Area.objects.filter(scope.q("path")).exclude(level="city").order_by("path")
@@ -121,7 +121,7 @@ def _node_choices(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 def _resolve_node(request: HttpRequest, value: str) -> Any:
-    from shequ.registry.models import Area, Grid
+    from shequ.places.models import Area, Grid
 
     if not value:
         return None

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.accounts.roles import GRID_ROLES
 from shequ.accounts.scope import roles_of
+from shequ.places.models import AreaLevel
 from shequ.registry import selectors as registry
 from shequ.registry.forms import FilterForm
-from shequ.registry.models import AreaLevel
 
 from . import selectors
 from .models import (

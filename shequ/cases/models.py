@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from shequ.core.models import TimeStamped
-from shequ.registry.models import PATH_INDEX_OPS
+from shequ.places.models import PATH_INDEX_OPS
 
 
 class Stage(models.TextChoices):
@@ -113,7 +113,7 @@ class HandlerUnit(TimeStamped):
     name = models.CharField(_("name"), max_length=64)
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices, default=UnitKind.DEPARTMENT)
     area = models.ForeignKey(
-        "registry.Area", on_delete=models.PROTECT, related_name="handler_units", verbose_name=_("serves")
+        "places.Area", on_delete=models.PROTECT, related_name="handler_units", verbose_name=_("serves")
     )
     area_path = models.CharField(_("area path"), max_length=64)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -238,10 +238,10 @@ class Case(TimeStamped):
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.COMMUNITY)
     # Where: the community is always known; grid, building and point when the reporter gave them.
     community = models.ForeignKey(
-        "registry.Area", on_delete=models.PROTECT, related_name="cases", verbose_name=_("community")
+        "places.Area", on_delete=models.PROTECT, related_name="cases", verbose_name=_("community")
     )
     grid = models.ForeignKey(
-        "registry.Grid",
+        "places.Grid",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -506,10 +506,10 @@ class CaseWarning(TimeStamped):
         CaseCategory, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
     )
     community = models.ForeignKey(
-        "registry.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+        "places.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
     grid = models.ForeignKey(
-        "registry.Grid",
+        "places.Grid",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

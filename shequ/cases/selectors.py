@@ -22,8 +22,9 @@ from shequ.accounts.roles import Perm
 from shequ.accounts.scope import Scope, scope_for
 from shequ.core import crypto
 from shequ.core.parsing import normalize_phone
-from shequ.registry.geo import to_shape
-from shequ.registry.models import Building, Grid
+from shequ.places.geo import to_shape
+from shequ.places.models import Grid
+from shequ.registry.models import Building
 
 from .models import (
     OPEN_STATUSES,

@@ -17,8 +17,9 @@ from rest_framework import serializers
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere
+from shequ.places.models import Area, AreaLevel, Grid
 from shequ.registry import selectors as registry
-from shequ.registry.models import Area, AreaLevel, Building, Grid
+from shequ.registry.models import Building
 from shequ.registry.serializers import ChoiceLabelField, PlaceRefSerializer
 
 from . import clock, selectors

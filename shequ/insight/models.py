@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shequ.registry.models import Area
+from shequ.places.models import Area
 
 
 class CommunityFigures(models.Model):

@@ -13,11 +13,9 @@ from django.utils import timezone
 
 from shequ.audit.services import record_event
 from shequ.cases import selectors as cases
+from shequ.places.models import Area, AreaLevel, Grid
 from shequ.registry.models import (
-    Area,
-    AreaLevel,
     Building,
-    Grid,
     Household,
     HouseholdStatus,
     Organization,

@@ -24,8 +24,9 @@ from rest_framework.serializers import BaseSerializer
 
 from shequ.accounts.roles import Perm
 from shequ.core.api import FilterBackend
+from shequ.places import geojson
 
-from . import filters, geojson, listing, selectors, services
+from . import filters, listing, selectors, services
 from . import serializers as s
 from .models import Resident
 

@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.core import codes
 from shequ.core.models import CodeTable
+from shequ.places.models import AreaLevel
 
 from . import selectors
 from .models import (
-    AreaLevel,
     DwellingUse,
     HouseholdStatus,
     HouseholdType,

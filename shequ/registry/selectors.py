@@ -18,17 +18,15 @@ from shequ.accounts.roles import Perm
 from shequ.accounts.scope import Scope, scope_for
 from shequ.core import idnumber
 from shequ.core.parsing import normalize_phone
+from shequ.places.models import Area, Grid, MicroGrid
 
 from . import namegrams, pii
 from .models import (
-    Area,
     Building,
     Dwelling,
-    Grid,
     Household,
     LastFour,
     LifeEvent,
-    MicroGrid,
     Organization,
     Resident,
     ResidentTag,

@@ -25,9 +25,10 @@ from shequ.accounts.models import User
 from shequ.accounts.roles import Role
 from shequ.core.calendar import WorkCalendar, get_calendar
 from shequ.core.errors import RuleError
+from shequ.places.models import Area, AreaLevel
 from shequ.registry.demo import names
 from shequ.registry.demo.names import COUNTY_NAME
-from shequ.registry.models import Area, AreaLevel, Building, Organization, OrgKind
+from shequ.registry.models import Building, Organization, OrgKind
 
 from .. import services
 from ..models import CaseCategory, HandlerUnit, UnitKind

@@ -17,7 +17,8 @@ from shequ.core import crypto
 from shequ.core.errors import RuleError
 from shequ.core.masking import mask_phone
 from shequ.core.parsing import is_valid_phone, normalize_phone
-from shequ.registry.models import Area, AreaLevel, Building, Grid
+from shequ.places.models import Area, AreaLevel, Grid
+from shequ.registry.models import Building
 
 from .. import clock, photos, selectors
 from ..models import (

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from shequ.accounts.roles import Perm
 from shequ.audit.services import record_event
 from shequ.core.errors import RuleError
-from shequ.registry.models import Area
+from shequ.places.models import Area
 from shequ.registry.services import require
 
 from ..models import CaseCategory, HandlerUnit, Open311Client, UnitMember

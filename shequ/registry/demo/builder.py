@@ -30,19 +30,16 @@ from django.utils import timezone
 from shequ.core import crypto
 from shequ.core.masking import mask_id_number, mask_phone
 from shequ.core.pinyin import name_keys
+from shequ.places.models import Area, AreaLevel, Grid, MicroGrid
 
 from .. import namegrams, pii
 from ..models import (
-    Area,
-    AreaLevel,
     Building,
     Dwelling,
     DwellingUse,
-    Grid,
     Household,
     LifeEvent,
     LifeEventKind,
-    MicroGrid,
     Organization,
     OrgKind,
     Resident,

@@ -6,7 +6,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ..models import Area, Building, Dwelling, Grid, Organization, OrgKind
+from shequ.places.models import Area, Grid
+
+from ..models import Building, Dwelling, Organization, OrgKind
 from . import names
 from .names import COUNTY_CODE, COUNTY_NAME
 from .people import PeopleMaker

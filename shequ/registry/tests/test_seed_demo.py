@@ -14,21 +14,12 @@ from shapely.geometry import shape
 
 from shequ.accounts.models import User
 from shequ.core import idnumber
+from shequ.places.models import Area, Grid, MicroGrid
 from shequ.registry import pii
 from shequ.registry.demo import geometry
 from shequ.registry.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from shequ.registry.demo.units import credit_code
-from shequ.registry.models import (
-    Area,
-    Building,
-    Grid,
-    Household,
-    LifeEvent,
-    MicroGrid,
-    Organization,
-    Resident,
-    ResidentTag,
-)
+from shequ.registry.models import Building, Household, LifeEvent, Organization, Resident, ResidentTag
 
 SEED, SCALE = 7, 2000
 

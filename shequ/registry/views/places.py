@@ -13,10 +13,12 @@ from django.urls import reverse
 
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
+from shequ.places import geojson
+from shequ.places.models import AreaLevel
 
-from .. import geojson, selectors
+from .. import selectors
 from ..forms import USE_CSS, BuildingFilterForm, OrganizationFilterForm
-from ..models import AreaLevel, Building, DwellingUse, ResidentStatus
+from ..models import Building, DwellingUse, ResidentStatus
 from .common import is_htmx, paginate
 from .residents import _export
 
