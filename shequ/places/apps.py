@@ -6,3 +6,6 @@ class PlacesConfig(AppConfig):
     name = "shequ.places"
     label = "places"
     verbose_name = _("Places")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

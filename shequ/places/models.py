@@ -146,3 +146,63 @@ class MicroGrid(TimeStamped):
     @property
     def area_path(self) -> str:
         return self.path
+
+
+# --- placement: the fields every scoped row carries -----------------------------------------------
+# Abstract bases, so a scoped model states where it lies once instead of repeating four fields.
+# Reverse names are "%(class)ss" (community.residents, grid.buildings, micro_grid.residents, ...).
+# The path index is declared by each concrete model (`path_index(...)` in its Meta.indexes) because
+# index names must be unique and at most 30 characters; the `places.E001` check holds every
+# subclass to it.
+
+
+class PathScoped(models.Model):
+    """A row scoped by the path of the deepest place it lies in (community, grid or micro-grid)."""
+
+    area_path = models.CharField(_("area path"), max_length=64)
+
+    class Meta:
+        abstract = True
+
+
+class InCommunity(PathScoped):
+    """A scoped row that always knows its community."""
+
+    community = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="%(class)ss", verbose_name=_("community")
+    )
+
+    class Meta:
+        abstract = True
+
+
+class InGrid(InCommunity):
+    """A scoped row that knows its community and, when given, its grid."""
+
+    grid = models.ForeignKey(
+        Grid,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+        verbose_name=_("grid"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Placed(InGrid):
+    """A scoped row placed down to the micro-grid (a building, a resident)."""
+
+    micro_grid = models.ForeignKey(
+        MicroGrid,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+        verbose_name=_("micro-grid"),
+    )
+
+    class Meta:
+        abstract = True

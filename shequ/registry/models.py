@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from shequ.core.models import TimeStamped
-from shequ.places.models import Area, Grid, MicroGrid, path_index
+from shequ.places.models import InCommunity, InGrid, PathScoped, Placed, path_index
 
 
 class LastFour(models.Func):
@@ -34,38 +34,18 @@ class LastFour(models.Func):
         return self.as_sql(compiler, connection, template="SUBSTR(%(expressions)s, -4)", **extra)
 
 
-class Building(TimeStamped):
+class Building(Placed, TimeStamped):
     """A building at a standard address; code = community code + 5-digit sequence."""
 
     code = models.CharField(_("building code"), max_length=17, unique=True)
     name = models.CharField(_("name"), max_length=64)
     estate = models.CharField(_("residential estate"), max_length=64, blank=True)
     address = models.CharField(_("standard address"), max_length=200)
-    community = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("community")
-    )
-    grid = models.ForeignKey(
-        Grid,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="buildings",
-        verbose_name=_("grid"),
-    )
-    micro_grid = models.ForeignKey(
-        MicroGrid,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="buildings",
-        verbose_name=_("micro-grid"),
-    )
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     floors = models.PositiveSmallIntegerField(_("floors"), default=1)
     units = models.PositiveSmallIntegerField(_("stairwell units"), default=1)
     built_year = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
-    area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
     class Meta:
@@ -90,7 +70,7 @@ class DwellingUse(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Dwelling(TimeStamped):
+class Dwelling(PathScoped, TimeStamped):
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, related_name="dwellings", verbose_name=_("building")
     )
@@ -103,7 +83,6 @@ class Dwelling(TimeStamped):
     floor_area_m2 = models.DecimalField(
         _("floor area (m²)"), max_digits=7, decimal_places=1, null=True, blank=True
     )
-    area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
     class Meta:
@@ -135,11 +114,8 @@ class HouseholdStatus(models.TextChoices):
     DISSOLVED = "dissolved", _("Dissolved")
 
 
-class Household(TimeStamped):
+class Household(InCommunity, TimeStamped):
     number = models.CharField(_("household number"), max_length=32)
-    community = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="households", verbose_name=_("community")
-    )
     dwelling = models.ForeignKey(
         Dwelling,
         null=True,
@@ -162,7 +138,6 @@ class Household(TimeStamped):
     status = models.CharField(
         _("status"), max_length=16, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
     )
-    area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
     class Meta:
@@ -200,7 +175,7 @@ class ResidentStatus(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
 
 
-class Resident(TimeStamped):
+class Resident(Placed, TimeStamped):
     """A person in the actual population (实有人口).
 
     ID and phone numbers are stored three ways: AES-GCM ciphertext (for reveal), a keyed digest
@@ -229,25 +204,6 @@ class Resident(TimeStamped):
     residence_type = models.CharField(
         _("residence type"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
     )
-    community = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="residents", verbose_name=_("community")
-    )
-    grid = models.ForeignKey(
-        Grid,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="residents",
-        verbose_name=_("grid"),
-    )
-    micro_grid = models.ForeignKey(
-        MicroGrid,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="residents",
-        verbose_name=_("micro-grid"),
-    )
     household = models.ForeignKey(
         Household,
         null=True,
@@ -270,7 +226,6 @@ class Resident(TimeStamped):
     status = models.CharField(
         _("status"), max_length=16, choices=ResidentStatus.choices, default=ResidentStatus.ACTIVE
     )
-    area_path = models.CharField(_("area path"), max_length=64)
     tags: models.ManyToManyField[TagType, ResidentTag] = models.ManyToManyField(
         "TagType", through="ResidentTag", related_name="residents", verbose_name=_("tags")
     )
@@ -352,7 +307,7 @@ class TagType(models.Model):
         return self.name
 
 
-class ResidentTag(TimeStamped):
+class ResidentTag(PathScoped, TimeStamped):
     resident = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="tag_links", verbose_name=_("resident")
     )
@@ -361,7 +316,6 @@ class ResidentTag(TimeStamped):
     note = models.CharField(_("note"), max_length=200, blank=True)
     disability_category = models.CharField(_("disability category"), max_length=1, blank=True)
     disability_grade = models.CharField(_("disability grade"), max_length=1, blank=True)
-    area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
     class Meta:
@@ -387,7 +341,7 @@ class OrgKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Organization(TimeStamped):
+class Organization(InGrid, TimeStamped):
     """A unit in the area (实有单位)."""
 
     name = models.CharField(_("name"), max_length=128)
@@ -397,17 +351,6 @@ class Organization(TimeStamped):
     contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    community = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("community")
-    )
-    grid = models.ForeignKey(
-        Grid,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="organizations",
-        verbose_name=_("grid"),
-    )
     building = models.ForeignKey(
         Building,
         null=True,
@@ -418,7 +361,6 @@ class Organization(TimeStamped):
     )
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     active = models.BooleanField(_("in operation"), default=True)
-    area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
     class Meta:
@@ -439,7 +381,7 @@ class LifeEventKind(models.TextChoices):
     CHANGE_HOUSEHOLD = "change_household", _("Changed household")
 
 
-class LifeEvent(models.Model):
+class LifeEvent(PathScoped):
     """A change in a resident's life that changes status instead of deleting anything. Immutable."""
 
     resident = models.ForeignKey(
@@ -458,7 +400,6 @@ class LifeEvent(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-    area_path = models.CharField(_("area path"), max_length=64)
 
     class Meta:
         verbose_name = _("life event")
