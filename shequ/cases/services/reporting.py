@@ -17,6 +17,7 @@ from shequ.core import crypto
 from shequ.core.errors import RuleError
 from shequ.core.masking import mask_phone
 from shequ.core.parsing import is_valid_phone, normalize_phone
+from shequ.places.geo import grid_at
 from shequ.places.models import Area, AreaLevel, Grid
 from shequ.registry.models import Building
 
@@ -90,7 +91,7 @@ def locate(
         if lat is None and building.latitude is not None:
             lat, lon = building.latitude, building.longitude
     elif lat is not None and lon is not None and grid is None and community is None:
-        grid = selectors.grid_at(float(lat), float(lon))
+        grid = grid_at(float(lat), float(lon))
         if grid is None:
             near = selectors.building_near(float(lat), float(lon))
             if near is not None:
