@@ -180,6 +180,11 @@ class County:
         self.home = area or self.communities[0]  # the demo accounts' community
         grid = self.accounts.get("grid")
         self.home_grid_id = grid.assignments.all()[0].grid_id if grid and grid.assignments.all() else None
+        # The building leader reports from their own micro-grid only (their scope).
+        leader = self.accounts.get("building")
+        self.home_micro_grid_id = (
+            leader.assignments.all()[0].micro_grid_id if leader and leader.assignments.all() else None
+        )
 
     def _units(self) -> None:
         rng = self.rng

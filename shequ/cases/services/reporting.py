@@ -102,6 +102,9 @@ def locate(
         message = _("Choose a building or a point on the map inside the area we serve.")
         raise RuleError("unknown_location", message, fields={"location": [message]})
     path = grid.path if grid is not None else community.path
+    if building is not None and building.area_path.startswith(f"{path}."):
+        # The deepest place known (the building's micro-grid), so its building leader's scope holds it.
+        path = building.area_path
     return {
         "community": community,
         "grid": grid,

@@ -168,6 +168,7 @@ class DemoBuilder:
                     "street": first_street,
                     "community": first_community,
                     "grid": first_grid,
+                    "micro_grid": MicroGrid.objects.filter(grid=first_grid).order_by("code").first(),
                 }
             )
             seed_app_demos(seed=self.seed, scale=self.scale, out=self.out)
