@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "shequ.core",
+    "shequ.places",
     "shequ.audit",  # the records: imports nothing from accounts (docs/adr/0009)
     "shequ.accounts",
     "shequ.auditlog",  # the log pages, above accounts

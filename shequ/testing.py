@@ -16,8 +16,9 @@ from shequ.accounts import services as accounts
 from shequ.accounts.models import User
 from shequ.core.actors import System
 from shequ.core.idnumber import make as make_id
+from shequ.places.models import Area, Grid, MicroGrid
 from shequ.registry import services as registry
-from shequ.registry.models import Area, Building, Dwelling, Grid, Household, MicroGrid, Resident, TagType
+from shequ.registry.models import Building, Dwelling, Household, Resident, TagType
 
 PASSWORD = "Shequ-Test-2026!"  # noqa: S105
 _seq = itertools.count(100)

@@ -65,14 +65,14 @@ class LoginLock(models.Model):
 
 
 class RoleAssignment(models.Model):
-    """A role held at one node of the area tree (or a grid). Scope is the node's path."""
+    """A role held at one node of the area tree, a grid or a micro-grid. Scope is the node's path."""
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("user")
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     area = models.ForeignKey(
-        "registry.Area",
+        "places.Area",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -80,14 +80,23 @@ class RoleAssignment(models.Model):
         verbose_name=_("area"),
     )
     grid = models.ForeignKey(
-        "registry.Grid",
+        "places.Grid",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("grid"),
     )
-    # Denormalised from the area or grid so scope checks never need a join.
+    # A building or ten-household leader looks after one micro-grid, not the whole grid.
+    micro_grid = models.ForeignKey(
+        "places.MicroGrid",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("micro-grid"),
+    )
+    # Denormalised from the area, grid or micro-grid so scope checks never need a join.
     scope_path = models.CharField(_("scope path"), max_length=64, blank=True)
     scope_name = models.CharField(_("scope"), max_length=128, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

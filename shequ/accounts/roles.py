@@ -92,5 +92,8 @@ LEVEL_LABELS = {
     "community": _("Community/village"),
 }
 GRID_ROLES = {Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER}
+# Grid roles that may also be held at a micro-grid (a building or 10–50 households), where the
+# holder sees only that micro-grid's buildings and residents.
+MICRO_GRID_ROLES = {Role.BUILDING_LEADER}
 # Ranking used to decide which roles an admin may hand out: only roles below their own.
 ROLE_RANK = {r: i for i, r in enumerate(Role.values)}

@@ -7,7 +7,6 @@ import ipaddress
 import math
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -22,12 +21,13 @@ from shequ.accounts.actions import AccountAction
 from shequ.audit.services import record_event
 from shequ.core.actors import System
 from shequ.core.errors import RuleError
+from shequ.places.models import Area, Grid, MicroGrid
 
 from . import scope as scope_mod
 from . import throttle
 from .models import LoginLock, RoleAssignment, User
 from .permissions import is_system
-from .roles import AREA_ROLES, GRID_ROLES, LEVEL_LABELS, ROLE_RANK, Perm, Role
+from .roles import AREA_ROLES, GRID_ROLES, LEVEL_LABELS, MICRO_GRID_ROLES, ROLE_RANK, Perm, Role
 from .typing import Actor
 
 
@@ -125,9 +125,10 @@ def unlock_user(user: User, *, by: Actor) -> None:
     record_event(actor=by, action=AccountAction.UNLOCK, target=user, area_path=scope_mod.home_path(user))
 
 
-def resolve_node(*, area_code: str | None = None, grid_code: str | None = None) -> Any:
+def resolve_node(
+    *, area_code: str | None = None, grid_code: str | None = None, micro_grid_code: str | None = None
+) -> Area | Grid | MicroGrid | None:
     if area_code:
-        Area = apps.get_model("registry", "Area")
         area = Area.objects.filter(code=area_code).first()
         if area is None:
             raise RuleError(
@@ -137,7 +138,6 @@ def resolve_node(*, area_code: str | None = None, grid_code: str | None = None) 
             )
         return area
     if grid_code:
-        Grid = apps.get_model("registry", "Grid")
         grid = Grid.objects.filter(code=grid_code).first()
         if grid is None:
             raise RuleError(
@@ -146,6 +146,15 @@ def resolve_node(*, area_code: str | None = None, grid_code: str | None = None) 
                 fields={"grid": [_("Unknown grid code.")]},
             )
         return grid
+    if micro_grid_code:
+        micro_grid = MicroGrid.objects.filter(code=micro_grid_code).first()
+        if micro_grid is None:
+            raise RuleError(
+                "unknown_micro_grid",
+                _("No micro-grid has the code %(code)s.") % {"code": micro_grid_code},
+                fields={"micro_grid": [_("Unknown micro-grid code.")]},
+            )
+        return micro_grid
     return None
 
 
@@ -160,12 +169,18 @@ def _check_role_fits_node(role: str, node: Any) -> None:
             _("This role needs an area or a grid."),
             fields={"area": [_("Choose an area or a grid.")]},
         )
-    is_grid = node._meta.model_name == "grid"
-    if role in GRID_ROLES and not is_grid:
+    kind = node._meta.model_name
+    if role in MICRO_GRID_ROLES and kind not in ("grid", "microgrid"):
+        raise RuleError(
+            "grid_required",
+            _("This role is assigned at a grid or a micro-grid."),
+            fields={"grid": [_("Choose a grid or a micro-grid.")]},
+        )
+    if role in GRID_ROLES - MICRO_GRID_ROLES and kind != "grid":
         raise RuleError(
             "grid_required", _("This role is assigned at a grid."), fields={"grid": [_("Choose a grid.")]}
         )
-    if role in AREA_ROLES and (is_grid or node.level != AREA_ROLES[Role(role)]):
+    if role in AREA_ROLES and (kind != "area" or node.level != AREA_ROLES[Role(role)]):
         raise RuleError(
             "wrong_level",
             _("This role is assigned at a %(level)s.") % {"level": LEVEL_LABELS[AREA_ROLES[Role(role)]]},
@@ -215,6 +230,7 @@ def _grant(user: User, *, role: str, node: Any, path: str) -> tuple[RoleAssignme
         defaults={
             "area": node if node is not None and node._meta.model_name == "area" else None,
             "grid": node if node is not None and node._meta.model_name == "grid" else None,
+            "micro_grid": node if node is not None and node._meta.model_name == "microgrid" else None,
             "scope_name": getattr(node, "full_name", None) or getattr(node, "name", None) or "",
         },
     )

@@ -110,7 +110,7 @@ def users_in_scope(request: HttpRequest) -> QuerySet[User]:
 
 
 def _node_choices(request: HttpRequest) -> list[tuple[str, str]]:
-    from shequ.registry.models import Area, Grid
+    from shequ.places.models import Area, Grid, MicroGrid
 
     scope = _manage_scope(request)
     areas = Area.objects.filter(scope.q("path")).exclude(level="city").order_by("path")
@@ -121,16 +121,22 @@ def _node_choices(request: HttpRequest) -> list[tuple[str, str]]:
     )
     out = [(f"area:{a.pk}", f"{a.full_name or a.name}（{a.get_level_display()}）") for a in areas]
     out += [(f"grid:{g.pk}", f"{g.community.name} · {g.name}（{_('Grid')}）") for g in grids]
+    micro_grids = MicroGrid.objects.filter(scope.q("path")).select_related("grid").order_by("path")
+    out += [(f"microgrid:{m.pk}", f"{m.grid.name} · {m.name}（{_('Micro-grid')}）") for m in micro_grids]
     return out
 
 
 def _resolve_node(request: HttpRequest, value: str) -> Any:
-    from shequ.registry.models import Area, Grid
+    from shequ.places.models import Area, Grid, MicroGrid
 
     if not value:
         return None
     kind, _sep, pk = value.partition(":")
-    node_models: dict[str, type[Area] | type[Grid]] = {"area": Area, "grid": Grid}
+    node_models: dict[str, type[Area] | type[Grid] | type[MicroGrid]] = {
+        "area": Area,
+        "grid": Grid,
+        "microgrid": MicroGrid,
+    }
     model = node_models.get(kind)
     if model is None or not pk.isdigit():
         raise RuleError(

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from shequ.accounts.roles import GRID_ROLES
 from shequ.accounts.scope import roles_of
 from shequ.core.inputs import Form
+from shequ.places.models import AreaLevel
 from shequ.registry import selectors as registry
-from shequ.registry.forms import FilterForm
-from shequ.registry.models import AreaLevel
+from shequ.registry.forms import FilterForm, place_field, set_places
 
 from . import selectors
 from .models import (
@@ -148,8 +148,8 @@ class CaseFilterForm(FilterForm):
     status = forms.ChoiceField(required=False)
     light = forms.ChoiceField(required=False)
     category = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    community = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    grid = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    community = place_field("community")
+    grid = place_field("grid")
     unit = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     source = forms.ChoiceField(required=False)
     urgency = forms.ChoiceField(required=False)
@@ -159,10 +159,7 @@ class CaseFilterForm(FilterForm):
     def __init__(self, data: Any, *, user: Any, tree: CategoryTree) -> None:
         super().__init__(data)
         self.tree = tree
-        communities = (
-            registry.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
-        )
-        grids = registry.grids_visible_to(user).values_list("pk", "name")
+        set_places(self, user, "community", "grid")
         units = selectors.units_visible_to(user).values_list("pk", "name")
         _choice_field(self, "status").choices = [
             ("", _("All statuses")),
@@ -172,8 +169,6 @@ class CaseFilterForm(FilterForm):
         ]
         _choice_field(self, "light").choices = [("", _("All lights")), *Light.choices]
         _choice_field(self, "category").choices = [("", _("All categories")), *tree.indented_choices()]
-        _choice_field(self, "community").choices = [("", _("All communities")), *communities]
-        _choice_field(self, "grid").choices = [("", _("All grids")), *grids]
         _choice_field(self, "unit").choices = [("", _("All units")), *units]
         _choice_field(self, "source").choices = [("", _("All sources")), *Source.choices]
         _choice_field(self, "urgency").choices = [("", _("Any urgency")), *Urgency.choices]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
 from shequ.core.inputs import Form
-from shequ.registry.models import Area, AreaLevel
+from shequ.places.models import Area, AreaLevel
 
 from .models import CaseCategory, EscalationAction, HandlerUnit, Stage, UnitKind
 

@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from shequ.core import sealed
 from shequ.core.models import TimeStamped
 from shequ.core.sealed import SealKind
-from shequ.registry.models import PATH_INDEX_OPS
+from shequ.places.models import PATH_INDEX_OPS, InGrid, PathScoped, path_index
 
 
 class Stage(models.TextChoices):
@@ -109,15 +109,14 @@ class UnitKind(models.TextChoices):
     OTHER = "other", _("Other unit")
 
 
-class HandlerUnit(TimeStamped):
+class HandlerUnit(PathScoped, TimeStamped):
     """A unit cases are dispatched to: a community, a street section, a department, a company."""
 
     name = models.CharField(_("name"), max_length=64)
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices, default=UnitKind.DEPARTMENT)
     area = models.ForeignKey(
-        "registry.Area", on_delete=models.PROTECT, related_name="handler_units", verbose_name=_("serves")
+        "places.Area", on_delete=models.PROTECT, related_name="handler_units", verbose_name=_("serves")
     )
-    area_path = models.CharField(_("area path"), max_length=64)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     active = models.BooleanField(_("active"), default=True)
     members = models.ManyToManyField(
@@ -133,6 +132,7 @@ class HandlerUnit(TimeStamped):
         verbose_name_plural = _("handler units")
         ordering = ["area_path", "kind", "name"]
         constraints = [models.UniqueConstraint(fields=["area", "name"], name="cases_unit_unique_name")]
+        indexes = [path_index("handlerunit", app="cases")]  # units_visible_to filters by path prefix
 
     def __str__(self) -> str:
         return self.name
@@ -237,7 +237,7 @@ class DailyCounter(models.Model):
         return f"{self.day}: {self.last}"
 
 
-class Case(TimeStamped):
+class Case(InGrid, TimeStamped):
     number = models.CharField(_("case number"), max_length=16, unique=True)
     token = models.UUIDField(_("token"), default=uuid.uuid4, unique=True, editable=False)
     category = models.ForeignKey(
@@ -248,18 +248,7 @@ class Case(TimeStamped):
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     status = models.CharField(_("status"), max_length=12, choices=CaseStatus.choices, db_index=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.COMMUNITY)
-    # Where: the community is always known; grid, building and point when the reporter gave them.
-    community = models.ForeignKey(
-        "registry.Area", on_delete=models.PROTECT, related_name="cases", verbose_name=_("community")
-    )
-    grid = models.ForeignKey(
-        "registry.Grid",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="cases",
-        verbose_name=_("grid"),
-    )
+    # Where (with InGrid's community, grid and area_path): building and point when the reporter gave them.
     building = models.ForeignKey(
         "registry.Building",
         null=True,
@@ -271,7 +260,6 @@ class Case(TimeStamped):
     address = models.CharField(_("address"), max_length=200, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    area_path = models.CharField(_("area path"), max_length=64)
     # Who reported it. The phone is how a resident follows the case, so it is kept, encrypted.
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -509,7 +497,7 @@ class WarningKind(models.TextChoices):
     HOT_SPOT = "hot_spot", _("Hot spot")
 
 
-class CaseWarning(TimeStamped):
+class CaseWarning(InGrid, TimeStamped):
     """A warning raised from what the cases show (信息感知可预警), such as a hot spot."""
 
     kind = models.CharField(
@@ -517,17 +505,6 @@ class CaseWarning(TimeStamped):
     )
     category = models.ForeignKey(
         CaseCategory, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
-    )
-    community = models.ForeignKey(
-        "registry.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
-    )
-    grid = models.ForeignKey(
-        "registry.Grid",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("grid"),
     )
     building = models.ForeignKey(
         "registry.Building",
@@ -542,7 +519,6 @@ class CaseWarning(TimeStamped):
     last_case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="+", verbose_name=_("latest case")
     )
-    area_path = models.CharField(_("area path"), max_length=64)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

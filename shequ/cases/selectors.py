@@ -16,14 +16,12 @@ from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
-from shapely.geometry import Point
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import Scope, scope_for
 from shequ.core import sealed
 from shequ.core.parsing import normalize_phone
-from shequ.registry.geo import to_shape
-from shequ.registry.models import Building, Grid
+from shequ.registry.models import Building
 
 from .models import (
     OPEN_STATUSES,
@@ -124,20 +122,6 @@ def units_visible_to(user: Any) -> QuerySet[HandlerUnit]:
 
 
 # --- where ---------------------------------------------------------------------------------------
-
-
-def grid_at(latitude: float, longitude: float) -> Grid | None:
-    """The grid whose boundary contains a point, if any (boundaries are GeoJSON checked by shapely)."""
-    point = Point(float(longitude), float(latitude))
-    for grid in (
-        Grid.objects.exclude(boundary=None)
-        .select_related("community")
-        .only("id", "path", "boundary", "community")
-    ):
-        shape = to_shape(grid.boundary)
-        if shape is not None and shape.contains(point):
-            return grid
-    return None
 
 
 def building_near(latitude: float, longitude: float, metres: float = 150) -> Building | None:

@@ -19,8 +19,9 @@ from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere
 from shequ.core.inputs import CharField, ModelSerializer
 from shequ.core.serializers import ChoiceLabelField
+from shequ.places.models import Area, AreaLevel, Grid
 from shequ.registry import selectors as registry
-from shequ.registry.models import Area, AreaLevel, Building, Grid
+from shequ.registry.models import Building
 from shequ.registry.serializers import PlaceRefSerializer
 
 from . import clock, selectors

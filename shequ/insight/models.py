@@ -11,10 +11,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shequ.registry.models import Area
+from shequ.places.models import Area, PathScoped
 
 
-class CommunityFigures(models.Model):
+class CommunityFigures(PathScoped):
     """What the dashboard shows, for one community, as counted at `refreshed_at`.
 
     Counts that every later indicator needs are columns; the parts whose keys change with the code
@@ -26,7 +26,6 @@ class CommunityFigures(models.Model):
     community = models.ForeignKey(
         Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("community")
     )
-    area_path = models.CharField(_("area path"), max_length=64)
     day = models.DateField(_("day"))
     refreshed_at = models.DateTimeField(_("refreshed at"))
     residents = models.PositiveIntegerField(_("residents"), default=0)

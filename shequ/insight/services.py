@@ -16,11 +16,9 @@ from shequ.audit.services import record_event
 from shequ.cases import selectors as cases
 from shequ.core.actors import System, refuse_missing_actor
 from shequ.insight.actions import InsightAction
+from shequ.places.models import Area, AreaLevel, Grid
 from shequ.registry.models import (
-    Area,
-    AreaLevel,
     Building,
-    Grid,
     Household,
     HouseholdStatus,
     Organization,

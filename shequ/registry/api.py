@@ -26,8 +26,9 @@ from shequ.accounts.roles import Perm
 from shequ.accounts.typing import acting_user
 from shequ.core.api import FilterBackend
 from shequ.core.http import client_ip
+from shequ.places import geojson
 
-from . import filters, geojson, listing, selectors, services
+from . import filters, listing, selectors, services
 from . import serializers as s
 from .models import Resident
 

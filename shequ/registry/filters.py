@@ -11,19 +11,16 @@ from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from shequ.places.models import Area, AreaLevel, Grid, GridKind, MicroGrid
+
 from . import selectors
 from .models import (
-    Area,
-    AreaLevel,
     Building,
     Dwelling,
     DwellingUse,
-    Grid,
-    GridKind,
     Household,
     HouseholdStatus,
     HouseholdType,
-    MicroGrid,
     Organization,
     OrgKind,
     ResidenceType,

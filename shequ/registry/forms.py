@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core import codes
 from shequ.core.inputs import Form
 from shequ.core.models import CodeTable
+from shequ.places.forms import PlaceField, PlacePicker
 
 from . import selectors
 from .models import (
-    AreaLevel,
     DwellingUse,
     HouseholdStatus,
     HouseholdType,
@@ -23,6 +24,21 @@ from .models import (
     ResidenceType,
     ResidentStatus,
 )
+
+PLACE_SEARCH = reverse_lazy("registry:place_search")
+
+
+def place_field(kind: str) -> PlaceField:
+    """A list filter's community, grid or micro-grid: picked by typing, sent as its id."""
+    return PlaceField(kind=kind, url=PLACE_SEARCH)
+
+
+def set_places(form: forms.Form, user: Any, *names: str) -> None:
+    """Scope the form's place fields to what `user` may see."""
+    for name in names:
+        field = form.fields[name]
+        assert isinstance(field, PlaceField) and isinstance(field.widget, PlacePicker)
+        field.queryset = selectors.picker_places(user, field.widget.kind)
 
 
 def _blank(label: Any = "") -> list[tuple[str, Any]]:
@@ -52,8 +68,8 @@ class ResidentFilterForm(FilterForm):
     """GET filters of the residents list; a bad value drops that filter instead of failing."""
 
     q = forms.CharField(required=False, max_length=64)
-    community = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    grid = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    community = place_field("community")
+    grid = place_field("grid")
     tag = forms.ChoiceField(required=False)
     age = forms.ChoiceField(required=False)
     residence_type = forms.ChoiceField(required=False)
@@ -61,13 +77,8 @@ class ResidentFilterForm(FilterForm):
 
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
-        communities = (
-            selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
-        )
-        grids = selectors.grids_visible_to(user).values_list("pk", "name")
+        set_places(self, user, "community", "grid")
         tags = selectors.tag_types_visible_to(user).values_list("code", "name")
-        _set_choices(self, "community", _blank(_("All communities")) + list(communities))
-        _set_choices(self, "grid", _blank(_("All grids")) + list(grids))
         _set_choices(self, "tag", _blank(_("All tags")) + list(tags))
         _set_choices(
             self,
@@ -213,33 +224,25 @@ class TagAddForm(Form):
 
 class HouseholdFilterForm(FilterForm):
     q = forms.CharField(required=False, max_length=64)
-    community = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    community = place_field("community")
     household_type = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False)
 
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
-        communities = (
-            selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
-        )
-        _set_choices(self, "community", _blank(_("All communities")) + list(communities))
+        set_places(self, user, "community")
         _set_choices(self, "household_type", _blank(_("All types")) + list(HouseholdType.choices))
         _set_choices(self, "status", _blank(_("All statuses")) + list(HouseholdStatus.choices))
 
 
 class BuildingFilterForm(FilterForm):
     q = forms.CharField(required=False, max_length=64)
-    community = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    grid = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    community = place_field("community")
+    grid = place_field("grid")
 
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
-        communities = (
-            selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).values_list("pk", "name")
-        )
-        grids = selectors.grids_visible_to(user).values_list("pk", "name")
-        _set_choices(self, "community", _blank(_("All communities")) + list(communities))
-        _set_choices(self, "grid", _blank(_("All grids")) + list(grids))
+        set_places(self, user, "community", "grid")
 
 
 class OrganizationFilterForm(FilterForm):

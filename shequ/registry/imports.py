@@ -43,15 +43,14 @@ from shequ.core.errors import RuleError
 from shequ.core.excel import UnreadableFile, read_rows, template_workbook, write_xlsx
 from shequ.core.models import CodeTable
 from shequ.core.pinyin import name_keys
+from shequ.places.models import Area, Grid
 from shequ.registry.actions import RegistryAction
 
 from . import import_cells, namegrams, pii, services
 from .bulkwrite import write_rows
 from .models import (
-    Area,
     Building,
     Dwelling,
-    Grid,
     Household,
     HouseholdType,
     IdType,

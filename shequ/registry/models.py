@@ -18,12 +18,7 @@ from simple_history.models import HistoricalRecords
 from shequ.core import sealed
 from shequ.core.models import TimeStamped
 from shequ.core.sealed import SealKind
-
-PATH_INDEX_OPS = ["varchar_pattern_ops"]  # lets PostgreSQL use the index for LIKE 'prefix%'
-
-
-def path_index(model: str, field: str = "area_path") -> models.Index:
-    return models.Index(fields=[field], name=f"registry_{model}_{field}"[:30], opclasses=PATH_INDEX_OPS)
+from shequ.places.models import InCommunity, InGrid, PathScoped, Placed, path_index
 
 
 class LastFour(models.Func):
@@ -41,160 +36,18 @@ class LastFour(models.Func):
         return self.as_sql(compiler, connection, template="SUBSTR(%(expressions)s, -4)", **extra)
 
 
-class AreaLevel(models.TextChoices):
-    CITY = "city", _("City")
-    DISTRICT = "district", _("District/county")
-    STREET = "street", _("Street/town")
-    COMMUNITY = "community", _("Community/village")
-
-
-class Area(TimeStamped):
-    """A node of the administrative tree with its 12-digit statistical division code."""
-
-    code = models.CharField(_("division code"), max_length=12, unique=True)
-    name = models.CharField(_("name"), max_length=64)
-    level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices)
-    parent = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-        verbose_name=_("parent"),
-    )
-    path = models.CharField(_("path"), max_length=64, unique=True)
-    full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    is_urban = models.BooleanField(_("urban community"), default=True)
-    households_planned = models.PositiveIntegerField(_("households (planned)"), null=True, blank=True)
-    service_space_m2 = models.DecimalField(
-        _("service space (m²)"), max_digits=8, decimal_places=1, null=True, blank=True
-    )
-    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("area")
-        verbose_name_plural = _("areas")
-        ordering = ["path"]
-        indexes = [models.Index(fields=["path"], name="registry_area_path_like", opclasses=PATH_INDEX_OPS)]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @staticmethod
-    def path_for(code: str, level: str) -> str:
-        """330723001014 at community level → 330723.001.014."""
-        if level == AreaLevel.CITY:
-            return code[:4]
-        if level == AreaLevel.DISTRICT:
-            return code[:6]
-        if level == AreaLevel.STREET:
-            return f"{code[:6]}.{code[6:9]}"
-        return f"{code[:6]}.{code[6:9]}.{code[9:12]}"
-
-
-class GridKind(models.TextChoices):
-    COMPREHENSIVE = "comprehensive", _("Comprehensive grid")
-    SPECIALISED = "specialised", _("Specialised grid")
-
-
-class Grid(TimeStamped):
-    """A unit grid: the 12-digit community code plus a 3-digit sequence (CJ/T 213)."""
-
-    code = models.CharField(_("grid code"), max_length=15, unique=True)
-    name = models.CharField(_("name"), max_length=64)
-    community = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="grids", verbose_name=_("community")
-    )
-    path = models.CharField(_("path"), max_length=64, unique=True)
-    kind = models.CharField(
-        _("kind"), max_length=16, choices=GridKind.choices, default=GridKind.COMPREHENSIVE
-    )
-    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
-    households_planned = models.PositiveIntegerField(_("households (planned)"), null=True, blank=True)
-    responsible = models.CharField(
-        _("responsible party"),
-        max_length=128,
-        blank=True,
-        help_text=_("Where nobody is named, the community is responsible (属地兜底)."),
-    )
-    start_date = models.DateField(_("in force from"), default=dt.date(2020, 1, 1))
-    end_date = models.DateField(_("in force until"), null=True, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("grid")
-        verbose_name_plural = _("grids")
-        ordering = ["path"]
-        indexes = [models.Index(fields=["path"], name="registry_grid_path_like", opclasses=PATH_INDEX_OPS)]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def area_path(self) -> str:
-        return self.path
-
-
-class MicroGrid(TimeStamped):
-    """A building or 10–50 households, looked after by a building or ten-household leader."""
-
-    code = models.CharField(_("micro-grid code"), max_length=18, unique=True)
-    name = models.CharField(_("name"), max_length=64)
-    grid = models.ForeignKey(
-        Grid, on_delete=models.PROTECT, related_name="micro_grids", verbose_name=_("grid")
-    )
-    path = models.CharField(_("path"), max_length=64, unique=True)
-    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
-    leader_name = models.CharField(_("leader"), max_length=64, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("micro-grid")
-        verbose_name_plural = _("micro-grids")
-        ordering = ["path"]
-        indexes = [models.Index(fields=["path"], name="registry_mgrid_path_like", opclasses=PATH_INDEX_OPS)]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def area_path(self) -> str:
-        return self.path
-
-
-class Building(TimeStamped):
+class Building(Placed, TimeStamped):
     """A building at a standard address; code = community code + 5-digit sequence."""
 
     code = models.CharField(_("building code"), max_length=17, unique=True)
     name = models.CharField(_("name"), max_length=64)
     estate = models.CharField(_("residential estate"), max_length=64, blank=True)
     address = models.CharField(_("standard address"), max_length=200)
-    community = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("community")
-    )
-    grid = models.ForeignKey(
-        Grid,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="buildings",
-        verbose_name=_("grid"),
-    )
-    micro_grid = models.ForeignKey(
-        MicroGrid,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="buildings",
-        verbose_name=_("micro-grid"),
-    )
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     floors = models.PositiveSmallIntegerField(_("floors"), default=1)
     units = models.PositiveSmallIntegerField(_("stairwell units"), default=1)
     built_year = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
-    area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
     class Meta:
@@ -219,7 +72,7 @@ class DwellingUse(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Dwelling(TimeStamped):
+class Dwelling(PathScoped, TimeStamped):
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, related_name="dwellings", verbose_name=_("building")
     )
@@ -232,7 +85,6 @@ class Dwelling(TimeStamped):
     floor_area_m2 = models.DecimalField(
         _("floor area (m²)"), max_digits=7, decimal_places=1, null=True, blank=True
     )
-    area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
     class Meta:
@@ -264,11 +116,8 @@ class HouseholdStatus(models.TextChoices):
     DISSOLVED = "dissolved", _("Dissolved")
 
 
-class Household(TimeStamped):
+class Household(InCommunity, TimeStamped):
     number = models.CharField(_("household number"), max_length=32)
-    community = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="households", verbose_name=_("community")
-    )
     dwelling = models.ForeignKey(
         Dwelling,
         null=True,
@@ -291,7 +140,6 @@ class Household(TimeStamped):
     status = models.CharField(
         _("status"), max_length=16, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
     )
-    area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
     class Meta:
@@ -329,7 +177,7 @@ class ResidentStatus(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
 
 
-class Resident(TimeStamped):
+class Resident(Placed, TimeStamped):
     """A person in the actual population (实有人口).
 
     ID and phone numbers are stored three ways: AES-GCM ciphertext (for reveal), a keyed digest
@@ -356,25 +204,6 @@ class Resident(TimeStamped):
     residence_type = models.CharField(
         _("residence type"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
     )
-    community = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="residents", verbose_name=_("community")
-    )
-    grid = models.ForeignKey(
-        Grid,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="residents",
-        verbose_name=_("grid"),
-    )
-    micro_grid = models.ForeignKey(
-        MicroGrid,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="residents",
-        verbose_name=_("micro-grid"),
-    )
     household = models.ForeignKey(
         Household,
         null=True,
@@ -397,7 +226,6 @@ class Resident(TimeStamped):
     status = models.CharField(
         _("status"), max_length=16, choices=ResidentStatus.choices, default=ResidentStatus.ACTIVE
     )
-    area_path = models.CharField(_("area path"), max_length=64)
     tags: models.ManyToManyField[TagType, ResidentTag] = models.ManyToManyField(
         "TagType", through="ResidentTag", related_name="residents", verbose_name=_("tags")
     )
@@ -479,7 +307,7 @@ class TagType(models.Model):
         return self.name
 
 
-class ResidentTag(TimeStamped):
+class ResidentTag(PathScoped, TimeStamped):
     resident = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="tag_links", verbose_name=_("resident")
     )
@@ -488,7 +316,6 @@ class ResidentTag(TimeStamped):
     note = models.CharField(_("note"), max_length=200, blank=True)
     disability_category = models.CharField(_("disability category"), max_length=1, blank=True)
     disability_grade = models.CharField(_("disability grade"), max_length=1, blank=True)
-    area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
     class Meta:
@@ -518,7 +345,7 @@ class OrgKind(models.TextChoices):
 ORGANIZATION_PHONE = "organization_phone"
 
 
-class Organization(TimeStamped):
+class Organization(InGrid, TimeStamped):
     """A unit in the area (实有单位)."""
 
     name = models.CharField(_("name"), max_length=128)
@@ -530,17 +357,6 @@ class Organization(TimeStamped):
         _("contact phone"), SealKind.PHONE, purpose=ORGANIZATION_PHONE, masked_length=32
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
-    community = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("community")
-    )
-    grid = models.ForeignKey(
-        Grid,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="organizations",
-        verbose_name=_("grid"),
-    )
     building = models.ForeignKey(
         Building,
         null=True,
@@ -551,7 +367,6 @@ class Organization(TimeStamped):
     )
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     active = models.BooleanField(_("in operation"), default=True)
-    area_path = models.CharField(_("area path"), max_length=64)
     history = HistoricalRecords()
 
     class Meta:
@@ -572,7 +387,7 @@ class LifeEventKind(models.TextChoices):
     CHANGE_HOUSEHOLD = "change_household", _("Changed household")
 
 
-class LifeEvent(models.Model):
+class LifeEvent(PathScoped):
     """A change in a resident's life that changes status instead of deleting anything. Immutable."""
 
     resident = models.ForeignKey(
@@ -591,7 +406,6 @@ class LifeEvent(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-    area_path = models.CharField(_("area path"), max_length=64)
 
     class Meta:
         verbose_name = _("life event")

@@ -18,17 +18,15 @@ from shequ.accounts.roles import Perm
 from shequ.accounts.scope import Scope, scope_for
 from shequ.core import idnumber
 from shequ.core.parsing import normalize_phone
+from shequ.places.models import Area, AreaLevel, Grid, MicroGrid
 
 from . import namegrams, pii
 from .models import (
-    Area,
     Building,
     Dwelling,
-    Grid,
     Household,
     LastFour,
     LifeEvent,
-    MicroGrid,
     Organization,
     Resident,
     ResidentTag,
@@ -65,6 +63,16 @@ def grids_visible_to(user: Any) -> QuerySet[Grid]:
 
 def micro_grids_visible_to(user: Any) -> QuerySet[MicroGrid]:
     return MicroGrid.objects.filter(places_scope(user).q("path")).select_related("grid")
+
+
+def picker_places(user: Any, kind: str) -> QuerySet[Any]:
+    """What the place picker of a list filter offers: the communities, grids or micro-grids in the
+    user's places scope (with the community and grid of a narrower scope, as the lists show them)."""
+    if kind == "community":
+        return areas_visible_to(user).filter(level=AreaLevel.COMMUNITY).select_related("parent")
+    if kind == "grid":
+        return grids_visible_to(user)
+    return micro_grids_visible_to(user)
 
 
 def buildings_visible_to(user: Any) -> QuerySet[Building]:

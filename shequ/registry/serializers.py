@@ -13,23 +13,19 @@ from rest_framework import serializers
 from shequ.core.inputs import CharField, ModelSerializer
 from shequ.core.models import CodeTable
 from shequ.core.serializers import ChoiceLabelField, CodeTableField
+from shequ.places.models import Area, AreaLevel, Grid, GridKind, MicroGrid
 
 from . import selectors
 from .models import (
-    Area,
-    AreaLevel,
     Building,
     Dwelling,
     DwellingUse,
-    Grid,
-    GridKind,
     Household,
     HouseholdStatus,
     HouseholdType,
     IdType,
     LifeEvent,
     LifeEventKind,
-    MicroGrid,
     Organization,
     OrgKind,
     ResidenceType,

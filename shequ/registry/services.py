@@ -24,21 +24,19 @@ from shequ.audit.services import record_event
 from shequ.core import sealed
 from shequ.core.errors import RuleError
 from shequ.core.pinyin import name_keys
+from shequ.places import geo
+from shequ.places.models import Area, AreaLevel, Grid, MicroGrid
 from shequ.registry.actions import RegistryAction
 
-from . import geo, namegrams, pii
+from . import namegrams, pii
 from .models import (
-    Area,
-    AreaLevel,
     Building,
     Dwelling,
     DwellingUse,
-    Grid,
     Household,
     HouseholdStatus,
     LifeEvent,
     LifeEventKind,
-    MicroGrid,
     Organization,
     Resident,
     ResidentStatus,

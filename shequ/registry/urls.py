@@ -28,6 +28,7 @@ urlpatterns = [
         name="dwelling_residents",
     ),
     path("grids/", places.grid_list, name="grids"),
+    path("places/search/", places.place_search, name="place_search"),
     path("organizations/", places.organization_list, name="organizations"),
     path("map/", places.map_page, name="map"),
     path("map/data/", places.map_data, name="map_data"),

@@ -240,3 +240,23 @@ def test_admin_adds_and_removes_roles_unlocks_and_deactivates(
     target.refresh_from_db()
     assert not target.is_active
     assert client.post(reverse("accounts:user_action", args=[target.pk, "explode"])).status_code == 404
+
+
+def test_admin_makes_a_building_leader_at_a_micro_grid(client: Any, county: County, head: User) -> None:
+    client.force_login(head)
+    micro = county.micro_a1_1_1
+    page = html(client.get(reverse("accounts:users")))
+    assert f'value="microgrid:{micro.pk}"' in page
+    response = client.post(
+        reverse("accounts:users"),
+        {
+            "username": "leader_of_building_1",
+            "full_name": "汤根水",
+            "password": NEW_PASSWORD,
+            "role": Role.BUILDING_LEADER,
+            "node": f"microgrid:{micro.pk}",
+        },
+    )
+    assert response.status_code == 302
+    assignment = User.objects.get(username="leader_of_building_1").assignments.get()
+    assert (assignment.micro_grid, assignment.scope_path) == (micro, micro.path)

@@ -26,9 +26,10 @@ from shequ.accounts.roles import Role
 from shequ.core.actors import System
 from shequ.core.calendar import WorkCalendar, get_calendar
 from shequ.core.errors import RuleError
+from shequ.places.models import Area, AreaLevel
 from shequ.registry.demo import names
 from shequ.registry.demo.names import COUNTY_NAME
-from shequ.registry.models import Area, AreaLevel, Building, Organization, OrgKind
+from shequ.registry.models import Building, Organization, OrgKind
 
 from .. import services
 from ..models import CaseCategory, HandlerUnit, UnitKind
@@ -184,6 +185,11 @@ class County:
         self.home = area or self.communities[0]  # the demo accounts' community
         grid = self.accounts.get("grid")
         self.home_grid_id = grid.assignments.all()[0].grid_id if grid and grid.assignments.all() else None
+        # The building leader reports from their own micro-grid only (their scope).
+        leader = self.accounts.get("building")
+        self.home_micro_grid_id = (
+            leader.assignments.all()[0].micro_grid_id if leader and leader.assignments.all() else None
+        )
 
     def _units(self) -> None:
         rng = self.rng

@@ -183,7 +183,8 @@ class Planner(County):
         desk = self.desk[b.community_id]
         if p.source == Source.GRID:
             in_home_grid = b.grid_id == self.home_grid_id
-            pick = "grid" if rng.random() < 0.7 else "building"
+            in_leaders_micro_grid = b.micro_grid_id is not None and b.micro_grid_id == self.home_micro_grid_id
+            pick = "grid" if rng.random() < 0.7 or not in_leaders_micro_grid else "building"
             p.reporter = self.accounts.get(pick) if in_home_grid else None
             p.reporter = p.reporter or desk
             return

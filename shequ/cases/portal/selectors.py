@@ -8,8 +8,9 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from shequ.registry.geojson import feature_collection
-from shequ.registry.models import Area, AreaLevel, Building, Grid
+from shequ.places.geojson import feature_collection
+from shequ.places.models import Area, AreaLevel, Grid
+from shequ.registry.models import Building
 
 from .. import selectors
 from ..models import AttachmentKind, Case, CaseAttachment, CaseCategory, CaseEvent

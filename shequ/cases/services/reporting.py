@@ -18,7 +18,9 @@ from shequ.core import sealed
 from shequ.core.actors import System, refuse_missing_actor
 from shequ.core.errors import RuleError
 from shequ.core.parsing import is_valid_phone, normalize_phone
-from shequ.registry.models import Area, AreaLevel, Building, Grid
+from shequ.places.geo import grid_at
+from shequ.places.models import Area, AreaLevel, Grid
+from shequ.registry.models import Building
 
 from .. import clock, photos, selectors
 from ..models import (
@@ -90,7 +92,7 @@ def locate(
         if lat is None and building.latitude is not None:
             lat, lon = building.latitude, building.longitude
     elif lat is not None and lon is not None and grid is None and community is None:
-        grid = selectors.grid_at(float(lat), float(lon))
+        grid = grid_at(float(lat), float(lon))
         if grid is None:
             near = selectors.building_near(float(lat), float(lon))
             if near is not None:
@@ -101,6 +103,9 @@ def locate(
         message = _("Choose a building or a point on the map inside the area we serve.")
         raise RuleError("unknown_location", message, fields={"location": [message]})
     path = grid.path if grid is not None else community.path
+    if building is not None and building.area_path.startswith(f"{path}."):
+        # The deepest place known (the building's micro-grid), so its building leader's scope holds it.
+        path = building.area_path
     return {
         "community": community,
         "grid": grid,

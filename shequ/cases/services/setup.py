@@ -18,7 +18,7 @@ from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
 from shequ.cases.actions import CaseAction
 from shequ.core.errors import RuleError
-from shequ.registry.models import Area
+from shequ.places.models import Area
 
 from ..models import CaseCategory, HandlerUnit, Open311Client, UnitMember
 

@@ -18,7 +18,8 @@ from openpyxl import load_workbook
 
 from shequ.cases.models import Case, CaseCategory, CaseStatus, HandlerUnit
 from shequ.cases.testing import CaseWorld, advance, build_case_world, report
-from shequ.registry.models import Area, Building, Dwelling, Grid, Household, ImportJob, ImportStatus, Resident
+from shequ.places.models import Area, Grid
+from shequ.registry.models import Building, Dwelling, Household, ImportJob, ImportStatus, Resident
 
 pytestmark = pytest.mark.django_db
 

@@ -48,8 +48,8 @@ from shequ.cases.models import (
 from shequ.cases.testing import build_case_world, first_building, photo
 from shequ.core import codes
 from shequ.core.actors import System
+from shequ.places.models import Area
 from shequ.registry import services as registry
-from shequ.registry.models import Area
 from shequ.testing import build_county, make_user, square
 
 pytestmark = pytest.mark.django_db

@@ -51,17 +51,8 @@ from shequ.accounts.roles import Role
 from shequ.cases.models import Case as CaseFile
 from shequ.cases.models import CaseAttachment, CaseCategory, CaseWarning, HandlerUnit
 from shequ.cases.testing import advance, build_case_world, photo, report
-from shequ.registry.models import (
-    Area,
-    Building,
-    Dwelling,
-    Grid,
-    Household,
-    MicroGrid,
-    Organization,
-    Resident,
-    TagType,
-)
+from shequ.places.models import Area, Grid, MicroGrid
+from shequ.registry.models import Building, Dwelling, Household, Organization, Resident, TagType
 from shequ.testing import County, make_user
 from shequ.wsgi import application
 

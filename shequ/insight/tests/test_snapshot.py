@@ -25,8 +25,9 @@ from shequ.core import codes
 from shequ.core.actors import System
 from shequ.insight import selectors, services
 from shequ.insight.models import CommunityFigures
+from shequ.places.models import Area, AreaLevel
 from shequ.registry import selectors as registry
-from shequ.registry.models import Area, AreaLevel, Resident, ResidentStatus
+from shequ.registry.models import Resident, ResidentStatus
 from shequ.testing import make_user
 
 SEED, SCALE = 7, 2000

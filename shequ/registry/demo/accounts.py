@@ -29,7 +29,7 @@ class DemoAccount:
     username: str
     role: Role
     full_name: str
-    node: str  # "", "district", "street", "community" or "grid": where the role is held
+    node: str  # "", "district", "street", "community", "grid" or "micro_grid": where the role is held
 
 
 DEMO_ACCOUNTS = [
@@ -40,7 +40,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("worker", Role.COMMUNITY_WORKER, "社工 徐晓燕", "community"),
     DemoAccount("grid_leader", Role.GRID_LEADER, "网格长 朱建军", "grid"),
     DemoAccount("grid", Role.GRID_WORKER, "网格员 潘婷", "grid"),
-    DemoAccount("building", Role.BUILDING_LEADER, "楼栋长 汤根水", "grid"),
+    DemoAccount("building", Role.BUILDING_LEADER, "楼栋长 汤根水", "micro_grid"),
     DemoAccount("handler", Role.HANDLER, "部门经办人 邵斌", "community"),
     DemoAccount("volunteer", Role.VOLUNTEER, "志愿者 俞佳悦", "community"),
     DemoAccount("resident", Role.RESIDENT, "居民 应秀英", "community"),

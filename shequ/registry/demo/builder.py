@@ -28,19 +28,16 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from shequ.core.pinyin import name_keys
+from shequ.places.models import Area, AreaLevel, Grid, MicroGrid
 
 from .. import namegrams, pii
 from ..models import (
-    Area,
-    AreaLevel,
     Building,
     Dwelling,
     DwellingUse,
-    Grid,
     Household,
     LifeEvent,
     LifeEventKind,
-    MicroGrid,
     Organization,
     OrgKind,
     Resident,
@@ -169,6 +166,7 @@ class DemoBuilder:
                     "street": first_street,
                     "community": first_community,
                     "grid": first_grid,
+                    "micro_grid": MicroGrid.objects.filter(grid=first_grid).order_by("code").first(),
                 }
             )
             seed_app_demos(seed=self.seed, scale=self.scale, out=self.out)

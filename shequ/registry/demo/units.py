@@ -7,8 +7,9 @@ import random
 from typing import Any
 
 from shequ.core import sealed
+from shequ.places.models import Area, Grid
 
-from ..models import Area, Building, Dwelling, Grid, Organization, OrgKind
+from ..models import Building, Dwelling, Organization, OrgKind
 from . import names
 from .names import COUNTY_CODE, COUNTY_NAME
 from .people import PeopleMaker

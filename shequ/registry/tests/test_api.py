@@ -14,8 +14,9 @@ from shequ.accounts.models import User
 from shequ.accounts.roles import Role
 from shequ.audit.models import AuditEvent
 from shequ.core.idnumber import make as make_id
+from shequ.places.models import Grid
 from shequ.registry import pii
-from shequ.registry.models import Building, Grid, Household, Resident, ResidentStatus, ResidentTag
+from shequ.registry.models import Building, Household, Resident, ResidentStatus, ResidentTag
 from shequ.testing import PASSWORD, County, add_resident, make_user, square
 
 pytestmark = pytest.mark.django_db

@@ -30,16 +30,14 @@ from shequ.audit.models import AuditEvent
 from shequ.core import codes
 from shequ.core.actors import System
 from shequ.core.idnumber import make as make_id
+from shequ.places.models import Area, Grid, MicroGrid
 from shequ.registry import pii
 from shequ.registry import services as registry
 from shequ.registry.models import (
-    Area,
     Building,
     Dwelling,
-    Grid,
     Household,
     LifeEvent,
-    MicroGrid,
     Organization,
     Resident,
     ResidentStatus,

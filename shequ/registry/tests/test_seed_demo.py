@@ -14,21 +14,12 @@ from shapely.geometry import shape
 
 from shequ.accounts.models import User
 from shequ.core import idnumber
+from shequ.places.models import Area, Grid, MicroGrid
 from shequ.registry import pii
 from shequ.registry.demo import geometry
 from shequ.registry.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from shequ.registry.demo.units import credit_code
-from shequ.registry.models import (
-    Area,
-    Building,
-    Grid,
-    Household,
-    LifeEvent,
-    MicroGrid,
-    Organization,
-    Resident,
-    ResidentTag,
-)
+from shequ.registry.models import Building, Household, LifeEvent, Organization, Resident, ResidentTag
 
 SEED, SCALE = 7, 2000
 
@@ -242,6 +233,8 @@ def test_demo_accounts_have_their_roles_and_can_log_in(demo: str, client: Any) -
             assert assignment.scope_path == "" and user.is_superuser and user.is_staff
         elif spec.node == "grid":
             assert assignment.grid is not None and assignment.scope_path == assignment.grid.path
+        elif spec.node == "micro_grid":
+            assert assignment.micro_grid is not None and assignment.scope_path == assignment.micro_grid.path
         else:
             assert assignment.area is not None and assignment.area.level == expected_level[spec.node]
         assert client.login(username=spec.username, password=DEMO_PASSWORD), spec.username
@@ -249,6 +242,9 @@ def test_demo_accounts_have_their_roles_and_can_log_in(demo: str, client: Any) -
     grid = User.objects.get(username="grid").assignments.get().grid
     street = User.objects.get(username="street").assignments.get().area
     assert grid is not None and street is not None and grid.path.startswith(street.path)
+    # The building leader looks after one micro-grid of the grid worker's grid, and it has residents.
+    micro = User.objects.get(username="building").assignments.get().micro_grid
+    assert micro is not None and micro.grid == grid and micro.residents.exists()
 
 
 def test_demo_accounts_command_prints_the_table(demo: str) -> None:

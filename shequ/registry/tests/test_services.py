@@ -16,11 +16,10 @@ from shequ.audit.models import AuditEvent
 from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.core.idnumber import make as make_id
+from shequ.places.models import Area, Grid
 from shequ.registry import selectors, services
 from shequ.registry.models import (
-    Area,
     Building,
-    Grid,
     Household,
     LifeEvent,
     LifeEventKind,

@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -14,10 +15,13 @@ from django.urls import reverse
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
 from shequ.core.pages import is_htmx, paginate
+from shequ.places import geojson
+from shequ.places.models import AreaLevel
+from shequ.places.selectors import match_places
 
-from .. import geojson, selectors
+from .. import selectors
 from ..forms import USE_CSS, BuildingFilterForm, OrganizationFilterForm
-from ..models import AreaLevel, Building, DwellingUse, ResidentStatus
+from ..models import Building, DwellingUse, ResidentStatus
 from .residents import _export
 
 ACTIVE = Q(residents__status=ResidentStatus.ACTIVE)
@@ -38,6 +42,20 @@ def filtered_buildings(request: HttpRequest) -> tuple[QuerySet[Building], Buildi
     if grid := form.value("grid"):
         qs = qs.filter(grid_id=grid)
     return qs, form
+
+
+PICKER_KINDS = ("community", "grid", "micro_grid")
+
+
+@login_required
+def place_search(request: HttpRequest) -> HttpResponse:
+    """The place picker's answers: at most 20 communities, grids or micro-grids the user may see,
+    by name or code (places/_picker.html)."""
+    kind = request.GET.get("kind", "")
+    if kind not in PICKER_KINDS:
+        raise Http404
+    nodes = match_places(selectors.picker_places(request.user, kind), request.GET.get("q") or "")
+    return render(request, "places/_picker_results.html", {"nodes": nodes})
 
 
 @perm_required(Perm.VIEW_PLACES)

@@ -106,6 +106,36 @@
       };
     });
 
+    /* places/_picker.html: a community, grid or micro-grid found by typing (the results come from
+       the place search as HTML, through htmx). Picking one puts its id in the hidden input, which
+       carries the list filter's usual GET parameter, and sends the filter form. */
+    Alpine.data("placePicker", function () {
+      return {
+        shown: false,
+        value: "",
+        init: function () { this.value = this.$refs.value.value; },
+        get hasValue() { return this.value !== ""; },
+        open: function () { this.shown = true; },
+        close: function () {
+          this.shown = false;
+          this.$refs.query.value = this.$refs.query.getAttribute("data-picked") || "";
+        },
+        /* Typing in the search box is not a change of the filter: keep it from the form. */
+        keep: function (evt) { evt.stopPropagation(); },
+        choose: function (id, label) {
+          this.value = id;
+          this.$refs.value.value = id;
+          this.$refs.query.value = label;
+          this.$refs.query.setAttribute("data-picked", label);
+          this.shown = false;
+          var form = this.$refs.value.form;
+          if (form) { form.requestSubmit(); }
+        },
+        pick: function (el) { this.choose(el.getAttribute("data-id"), el.getAttribute("data-label")); },
+        clear: function () { this.choose("", ""); }
+      };
+    });
+
     /* The floor chart: the room whose residents are shown beside it is marked. */
     Alpine.data("roomPicker", function () {
       return {

@@ -2,7 +2,8 @@
 
 A stable contract (scripts rely on it):
 
-    manage.py create_user USERNAME --password PW --role ROLE [--area CODE | --grid CODE] [--name FULL NAME]
+    manage.py create_user USERNAME --password PW --role ROLE [--area CODE | --grid CODE | --micro-grid CODE]
+        [--name FULL NAME]
 
 - ROLE is one of admin, district_admin, street_admin, community_head, community_worker,
   grid_leader, grid_worker, building_leader, handler, volunteer, resident.
@@ -10,7 +11,8 @@ A stable contract (scripts rely on it):
   and staff member, so /django-admin/ works for them. Every other role needs one: `--area` with a
   12-digit division code (district_admin at a district, street_admin at a street, community_head
   and community_worker at a community; handler, volunteer and resident at any area) or `--grid`
-  with a 15-digit grid code (grid_leader, grid_worker, building_leader).
+  with a 15-digit grid code (grid_leader, grid_worker, building_leader) or `--micro-grid` with an
+  18-digit micro-grid code (building_leader: they then see only that micro-grid).
 - When USERNAME already exists the role is added to the account; its password and name are left
   as they are (use `manage.py changepassword` to change a password), so running the same line
   twice is harmless. --password is then optional.
@@ -53,6 +55,7 @@ class Command(BaseCommand):
         scope = parser.add_mutually_exclusive_group()
         scope.add_argument("--area", help="12-digit division code of the district, street or community")
         scope.add_argument("--grid", help="15-digit grid code")
+        scope.add_argument("--micro-grid", help="18-digit micro-grid code (building_leader)")
         parser.add_argument("--name", type=clean_text, default="", help="full name shown in the interface")
 
     def handle(
@@ -63,6 +66,7 @@ class Command(BaseCommand):
         role: str,
         area: str | None,
         grid: str | None,
+        micro_grid: str | None,
         name: str,
         **options: Any,
     ) -> None:
@@ -73,9 +77,11 @@ class Command(BaseCommand):
             raise CommandError(f"--area takes a 12-digit division code, not {area!r}.")
         if grid is not None and not (len(grid) == 15 and grid.isdigit()):
             raise CommandError(f"--grid takes a 15-digit grid code, not {grid!r}.")
+        if micro_grid is not None and not (len(micro_grid) == 18 and micro_grid.isdigit()):
+            raise CommandError(f"--micro-grid takes an 18-digit micro-grid code, not {micro_grid!r}.")
         try:
             with transaction.atomic():
-                node = services.resolve_node(area_code=area, grid_code=grid)
+                node = services.resolve_node(area_code=area, grid_code=grid, micro_grid_code=micro_grid)
                 user = User.objects.filter(username=username).first()
                 if user is None:
                     if not password:

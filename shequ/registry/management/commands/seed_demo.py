@@ -8,9 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shequ.places.models import Area
 from shequ.registry.demo.accounts import DEMO_PASSWORD
 from shequ.registry.demo.builder import DEFAULT_SCALE, DEFAULT_SEED, build_demo
-from shequ.registry.models import Area
 
 
 class Command(BaseCommand):
