@@ -7,6 +7,7 @@ import pytest
 from shequ.accounts.roles import Role
 from shequ.cases import services
 from shequ.cases.models import CaseCategory, Source
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.registry import services as registry
 from shequ.testing import County, make_user
@@ -24,7 +25,11 @@ def test_a_case_at_a_building_carries_its_micro_grid_path_so_its_leader_may_repo
 
     # The same grid, outside the leader's micro-grid: not theirs to report.
     elsewhere = registry.create_building(
-        community=county.community_a1, grid=county.grid_a1_1, name="3幢", address="武义县溪南小区3幢"
+        community=county.community_a1,
+        grid=county.grid_a1_1,
+        name="3幢",
+        address="武义县溪南小区3幢",
+        by=System("test"),
     )
     with pytest.raises(RuleError) as refused:
         services.report_case(

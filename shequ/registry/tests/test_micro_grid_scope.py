@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from shequ.accounts import services as accounts
 from shequ.accounts.models import User
 from shequ.accounts.roles import Role
+from shequ.core.actors import System
 from shequ.core.errors import RuleError
 from shequ.registry import selectors
 from shequ.registry import services as registry
@@ -24,7 +25,11 @@ def neighbours(county: County) -> dict[str, Building]:
     micro-grid (赵强)."""
     grid = county.grid_a1_1
     second = registry.create_micro_grid(
-        grid=grid, sequence=2, name="熟溪一网格2号微网格", boundary=square(119.805, 28.905, 0.004)
+        grid=grid,
+        sequence=2,
+        name="熟溪一网格2号微网格",
+        boundary=square(119.805, 28.905, 0.004),
+        by=System("test"),
     )
     out = {"own": county.buildings["a11"]}
     for key, micro, estate, name in [
@@ -35,6 +40,7 @@ def neighbours(county: County) -> dict[str, Building]:
             community=county.community_a1,
             grid=grid,
             micro_grid=micro,
+            by=System("test"),
             name="2幢",
             estate=estate,
             address=f"武义县{estate}2幢",
@@ -89,8 +95,8 @@ def test_the_api_lists_only_the_leaders_micro_grid(county: County, neighbours: d
 def test_only_a_building_leader_is_assigned_at_a_micro_grid(county: County) -> None:
     user = make_user(Role.BUILDING_LEADER, county.grid_a1_1)
     with pytest.raises(RuleError) as refused:
-        accounts.assign_role(user, role=Role.GRID_WORKER, node=county.micro_a1_1_1)
+        accounts.assign_role(user, role=Role.GRID_WORKER, node=county.micro_a1_1_1, by=System("test"))
     assert refused.value.code == "grid_required"
     with pytest.raises(RuleError) as refused:
-        accounts.assign_role(user, role=Role.BUILDING_LEADER, node=county.community_a1)
+        accounts.assign_role(user, role=Role.BUILDING_LEADER, node=county.community_a1, by=System("test"))
     assert refused.value.code == "grid_required"

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shequ.accounts.roles import Role
+from shequ.core.actors import System
 from shequ.places.models import Grid
 from shequ.registry import services as registry
 from shequ.testing import County, make_user
@@ -49,7 +50,9 @@ def test_the_search_matches_name_or_code_and_answers_at_most_twenty(
     head_client: Client, county: County
 ) -> None:
     for n in range(3, 30):
-        registry.create_grid(community=county.community_a1, sequence=n, name=f"熟溪第{n}网格")
+        registry.create_grid(
+            community=county.community_a1, sequence=n, name=f"熟溪第{n}网格", by=System("test")
+        )
     assert len(picked(head_client, "grid")) == 20
     assert picked(head_client, "grid", "第12") == ["熟溪第12网格"]
     assert picked(head_client, "grid", county.grid_a1_2.code) == ["熟溪第二网格"]
