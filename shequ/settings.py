@@ -222,7 +222,11 @@ LOGGING = {
     "filters": {"mask_personal_data": {"()": "shequ.core.logging.MaskPersonalData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING", "propagate": False, "handlers": []}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING", "propagate": False, "handlers": []},
+        # WeasyPrint logs every layout step at INFO; a printed form is one request line, not ten.
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 # Registry figures a county admin may change (DESIGN rule 8).

@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from shequ.audit.views import register_labels
 
+        from . import printing
         from .models import EventAction
 
         labels = {f"case:{action.value}": action.label for action in EventAction}
@@ -27,3 +28,4 @@ class CasesConfig(AppConfig):
             }
         )
         register_labels(labels)
+        register_labels(printing.ACTION_LABELS)
