@@ -32,6 +32,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 handler404 = "shequ.core.api.not_found"  # JSON errors under /api/ for URLs no route matches
+# Chinese pages in the layout with a way back, not Django's bare English ones (core/error_pages.py).
+handler403 = "shequ.core.error_pages.permission_denied"
+handler500 = "shequ.core.error_pages.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static
