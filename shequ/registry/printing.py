@@ -52,12 +52,12 @@ def _member_rows(user: Any, household_id: int | None) -> list[Resident]:
 
 
 def _label_codes(r: Resident) -> Resident:
-    r.sex_label = codes.label(CodeTable.SEX, r.gender)  # type: ignore[attr-defined]
-    r.ethnicity_label = codes.label(CodeTable.ETHNICITY, r.ethnicity)  # type: ignore[attr-defined]
-    r.political_label = codes.label(CodeTable.POLITICAL_STATUS, r.political_status)  # type: ignore[attr-defined]
-    r.education_label = codes.label(CodeTable.EDUCATION, r.education)  # type: ignore[attr-defined]
-    r.marital_label = codes.label(CodeTable.MARITAL_STATUS, r.marital_status)  # type: ignore[attr-defined]
-    r.relation_label = codes.label(CodeTable.RELATIONSHIP, r.relation_to_head)  # type: ignore[attr-defined]
+    r.sex_label = codes.display_label(CodeTable.SEX, r.gender)  # type: ignore[attr-defined]
+    r.ethnicity_label = codes.display_label(CodeTable.ETHNICITY, r.ethnicity)  # type: ignore[attr-defined]
+    r.political_label = codes.display_label(CodeTable.POLITICAL_STATUS, r.political_status)  # type: ignore[attr-defined]
+    r.education_label = codes.display_label(CodeTable.EDUCATION, r.education)  # type: ignore[attr-defined]
+    r.marital_label = codes.display_label(CodeTable.MARITAL_STATUS, r.marital_status)  # type: ignore[attr-defined]
+    r.relation_label = codes.display_label(CodeTable.RELATIONSHIP, r.relation_to_head)  # type: ignore[attr-defined]
     return r
 
 
