@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shequ.audit.services import record_event
@@ -18,13 +19,13 @@ from . import selectors
 from .models import Case
 
 
-class PrintAction:
-    """Audit actions of this module (`noun:verb`), with their labels below."""
+class PrintAction(models.TextChoices):
+    """Audit actions of this module (`noun:verb`) with the audit log's labels."""
 
-    CASE = "case:print"
+    CASE = "case:print", _("Printed a case routing sheet")
 
 
-ACTION_LABELS = {PrintAction.CASE: _("Printed a case routing sheet")}
+ACTION_LABELS = {action.value: action.label for action in PrintAction}
 
 
 def routing_sheet_pdf(case: Case, *, by: Any, ip_address: str | None = None) -> bytes:

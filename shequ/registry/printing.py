@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -23,19 +24,15 @@ from . import selectors
 from .models import Building, Household, Resident, ResidentStatus
 
 
-class PrintAction:
-    """Audit actions of this module (`noun:verb`), with their labels below."""
+class PrintAction(models.TextChoices):
+    """Audit actions of this module (`noun:verb`) with the audit log's labels."""
 
-    RESIDENT = "resident:print"
-    HOUSEHOLD = "household:print"
-    BUILDING = "building:print"
+    RESIDENT = "resident:print", _("Printed a resident registration card")
+    HOUSEHOLD = "household:print", _("Printed a household card")
+    BUILDING = "building:print", _("Printed a building's floor chart")
 
 
-ACTION_LABELS = {
-    PrintAction.RESIDENT: _("Printed a resident registration card"),
-    PrintAction.HOUSEHOLD: _("Printed a household card"),
-    PrintAction.BUILDING: _("Printed a building's floor chart"),
-}
+ACTION_LABELS = {action.value: action.label for action in PrintAction}
 
 
 def _member_rows(user: Any, household_id: int | None) -> list[Resident]:
