@@ -10,6 +10,7 @@ PYTEST_ARGS ?=
 .PHONY: install demo serve test lint check audit pytest bench messages clean
 
 install: $(VENV)/.installed shequ/static/vendor/.copied
+	bash scripts/ensure_pdf_libs.sh
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shequ.core.logging.RequestLogMiddleware",  # one log line per request, whatever answers it
     "django.middleware.security.SecurityMiddleware",
     "shequ.core.security.RejectNulMiddleware",  # a 400, not a database error, for %00 in a URL
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -231,9 +232,31 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_personal_data": {"()": "shequ.core.logging.MaskPersonalData"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
+    # ISO dates (2026-12-06 09:30:00), not runserver's English "06/Dec/2026".
+    "formatters": {
+        "plain": {
+            "format": "{asctime} {levelname} {name} {message}",
+            "style": "{",
+            "datefmt": "%Y-%m-%d %H:%M:%S",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"], "formatter": "plain"}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING", "propagate": False, "handlers": []}},
+    # Each request is one line from shequ.core.logging.RequestLogMiddleware (logger shequ.request).
+    "loggers": {
+        # Django's own handlers on "django" printed every record a second time (with DEBUG on)
+        # before it reached the root handler: records go to the root handler only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # 4xx warnings came with a full traceback of Http404/PermissionDenied; 500s keep theirs.
+        "django.request": {"level": "ERROR"},
+        # runserver's access line duplicates the request line, with an English date.
+        "django.server": {"handlers": [], "level": "WARNING", "propagate": False},
+        "django.db.backends": {"level": "WARNING", "propagate": False, "handlers": []},
+        # WeasyPrint logs every layout step at INFO; a printed form is one request line, not ten.
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 # Registry figures a county admin may change (DESIGN rule 8).

@@ -34,3 +34,7 @@ urlpatterns = [
 ]
 handler404 = "shequ.core.api.not_found"  # JSON errors under /api/ for URLs no route matches
 # MEDIA_ROOT is never served, not even with DEBUG: uploads hold personal data (docs/security.md).
+
+# Chinese pages in the layout with a way back, not Django's bare English ones (core/error_pages.py).
+handler403 = "shequ.core.error_pages.permission_denied"
+handler500 = "shequ.core.error_pages.server_error"

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 class CaseAction(models.TextChoices):
     REPORT = "case:report", _("Reported")
+    PRINT = "case:print", _("Printed a case routing sheet")
     ACCEPT = "case:accept", _("Accepted")
     REFUSE = "case:refuse", _("Not accepted")
     DISPATCH = "case:dispatch", _("Dispatched")

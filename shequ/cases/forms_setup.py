@@ -228,6 +228,8 @@ class Open311ClientForm(Form):
 # --- the figures page ---------------------------------------------------------------------------
 
 PERIODS = [
+    # The default: early in a month "this month" is a few days of cases (100 % everywhere).
+    ("30days", _("Last 30 days")),
     ("month", _("This month")),
     ("quarter", _("Last 3 months")),
     ("year", _("This year")),

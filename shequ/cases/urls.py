@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cases, figures, setup
+from .views import cases, figures, printing, setup
 
 app_name = "cases"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("new/buildings/", cases.building_search, name="building_search"),
     path("todo/", cases.todo, name="todo"),
     path("<int:pk>/", cases.case_detail, name="detail"),
+    path("<int:pk>/print.pdf", printing.case_pdf, name="print"),
     path("<int:pk>/attachments/<int:attachment_pk>/", cases.attachment, name="attachment"),
     path("<int:pk>/<slug:action>/", cases.case_action, name="action"),
     # figures and warnings (views/figures.py)

@@ -11,13 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from django.views import defaults
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import error_pages
 from .errors import RuleError
 
 
@@ -82,7 +82,20 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return {}
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse | None:
+    response = _api_error(exc, context)
+    request = context.get("request")
+    renderer = getattr(request, "accepted_renderer", None)
+    if response is not None and request is not None and getattr(renderer, "format", "") == "api":
+        # A browser opening the API: a refusal is the site's Chinese page, as anywhere else.
+        if response.status_code == status.HTTP_403_FORBIDDEN:
+            return error_pages.permission_denied(request._request)
+        if response.status_code == status.HTTP_404_NOT_FOUND:
+            return error_pages.page_not_found(request._request)
+    return response
+
+
+def _api_error(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RuleError):
         # accounts.permissions.require() refuses with code "forbidden": the caller lacks the permission here.
         http_status = status.HTTP_403_FORBIDDEN if exc.code == "forbidden" else status.HTTP_400_BAD_REQUEST
@@ -121,4 +134,4 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     the API's error shape like every other API error; pages keep Django's 404 page."""
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "detail": _("Not found."), "fields": {}}, status=404)
-    return defaults.page_not_found(request, exception)
+    return error_pages.page_not_found(request, exception)

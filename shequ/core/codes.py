@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .models import Code, CodeTable
@@ -109,7 +110,17 @@ def _aliases() -> dict[str, list[tuple[str, str]]]:
     return by_table
 
 
+@cache
+def _english(table: str) -> dict[str, str]:
+    """English names from the data file's `name_en` column, where the file has one."""
+    path = DATA_DIR / f"{table}.csv"
+    if not path.exists():
+        return {}
+    return {row["code"]: row["name_en"] for row in csv.DictReader(_data_lines(path)) if row.get("name_en")}
+
+
 def clear_cache() -> None:
+    _english.cache_clear()
     _table.cache_clear()
     _aliases.cache_clear()
     _index.cache_clear()
@@ -124,7 +135,23 @@ def choices(table: CodeTable | str) -> list[tuple[str, str]]:
 
 
 def label(table: CodeTable | str, code: str) -> str:
+    """The official (Chinese) name: what exports, imports and the API read and write."""
     return _table(str(table)).get(code, code) if code else ""
+
+
+def display_label(table: CodeTable | str, code: str) -> str:
+    """The name a page shows: English on English pages where the data file has an English name
+    (sex, marital status, political status, ethnicity), else the official Chinese name."""
+    if code and (get_language() or "").startswith("en"):
+        english = _english(str(table)).get(code)
+        if english:
+            return english
+    return label(table, code)
+
+
+def display_choices(table: CodeTable | str) -> list[tuple[str, str]]:
+    """`choices` with the names a page shows (`display_label`), for dropdowns."""
+    return [(code, display_label(table, code)) for code, _name in choices(table)]
 
 
 def normalize(text: str) -> str:

@@ -90,7 +90,7 @@ class ResidentFilterForm(FilterForm):
 
 
 def _code_choices(table: CodeTable) -> list[tuple[str, str]]:
-    return [("", "—"), *codes.choices(table)]
+    return [("", "—"), *codes.display_choices(table)]
 
 
 class CodeChoiceField(forms.ChoiceField):

@@ -46,3 +46,12 @@ urlpatterns += [
     path("import/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
     path("import/<int:pk>/errors.xlsx", import_views.import_errors, name="import_errors"),
 ]
+
+# --- printed forms as PDF (views/printing.py) ---
+from .views import printing as print_views  # noqa: E402
+
+urlpatterns += [
+    path("residents/<int:pk>/print.pdf", print_views.resident_pdf, name="resident_pdf"),
+    path("households/<int:pk>/print.pdf", print_views.household_pdf, name="household_pdf"),
+    path("buildings/<int:pk>/print.pdf", print_views.building_pdf, name="building_pdf"),
+]

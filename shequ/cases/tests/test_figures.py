@@ -288,6 +288,25 @@ def test_the_period_filter_counts_cases_by_the_day_they_were_reported(
     assert "No cases were reported in this period." in before.content.decode()
 
 
+def test_figures_open_on_the_last_30_days_not_a_few_days_of_this_month(
+    client: Any, world: CaseWorld, en: None
+) -> None:
+    """On 6 December "this month" is six days; the page opens on the 30 days up to today."""
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0, tzinfo=TZ), tick=False):
+        report(world)
+    client.force_login(world.district_admin)
+    with time_machine.travel(dt.datetime(2026, 12, 6, 10, 0, tzinfo=TZ), tick=False):
+        response = client.get(reverse("cases:figures"))
+    params = response.context["params"]
+    assert (params.period, params.first, params.last) == (
+        "30days",
+        dt.date(2026, 11, 7),
+        dt.date(2026, 12, 6),
+    )
+    assert table(response.content.decode())[-1][:2] == ("Total", "1")  # the case of 20 November
+    assert 'value="30days" selected' in response.content.decode()
+
+
 def test_the_rates_chart_has_a_gap_where_there_is_nothing_to_divide_by(
     client: Any, world: CaseWorld, week: dict[str, Case]
 ) -> None:
@@ -347,7 +366,7 @@ def test_bad_figure_filters_fall_back_with_a_message(
         ):
             response = client.get(url, params)
             assert response.status_code == 200, params
-            assert response.context["params"].period == "month", params
+            assert response.context["params"].period == "30days", params
             assert list(response.context["messages"]), params
             assert client.get(reverse("cases:figures_export"), params).status_code == 200
 

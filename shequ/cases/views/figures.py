@@ -62,12 +62,15 @@ def months_back(day: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+DEFAULT_PERIOD = "30days"
+
+
 def figure_params(request: HttpRequest, *, warn: bool = True) -> tuple[FigureParams, FiguresFilterForm]:
-    """Read ?period=month|quarter|year|custom&date_from=&date_to=&by=; a bad value gets a message and
-    the default (this month, by community) instead of an error."""
+    """Read ?period=30days|month|quarter|year|custom&date_from=&date_to=&by=; a bad value gets a
+    message and the default (the last 30 days, by community) instead of an error."""
     today = timezone.localdate()
-    form = FiguresFilterForm(request.GET or None)
-    period, by = "month", "community"
+    form = FiguresFilterForm(request.GET or None, initial={"period": DEFAULT_PERIOD})
+    period, by = DEFAULT_PERIOD, "community"
     if form.is_bound:
         valid = form.is_valid()
         by = form.cleaned_data.get("by") or by
@@ -75,9 +78,11 @@ def figure_params(request: HttpRequest, *, warn: bool = True) -> tuple[FigurePar
         if not valid and warn:
             messages.warning(request, _("Some filters could not be read and were left out."))
         if not valid and period == "custom":
-            period = "month"
+            period = DEFAULT_PERIOD
     first, last = today.replace(day=1), today
-    if period == "quarter":  # this month and the two before it
+    if period == "30days":  # today and the 29 days before it
+        first = today - dt.timedelta(days=29)
+    elif period == "quarter":  # this month and the two before it
         first = months_back(today, 2)
     elif period == "year":
         first = today.replace(month=1, day=1)

@@ -34,8 +34,8 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = [
     DemoAccount("admin", Role.ADMIN, "系统管理员", ""),
-    DemoAccount("district", Role.DISTRICT_ADMIN, "县民政局 管理员", "district"),
-    DemoAccount("street", Role.STREET_ADMIN, "街道 管理员", "street"),
+    DemoAccount("district", Role.DISTRICT_ADMIN, "县民政局 周国平", "district"),
+    DemoAccount("street", Role.STREET_ADMIN, "街道办 陈志明", "street"),
     DemoAccount("community_head", Role.COMMUNITY_HEAD, "社区书记 何丽华", "community"),
     DemoAccount("worker", Role.COMMUNITY_WORKER, "社工 徐晓燕", "community"),
     DemoAccount("grid_leader", Role.GRID_LEADER, "网格长 朱建军", "grid"),

@@ -118,9 +118,9 @@ def _display(resident_model: type[Resident], field: str, value: Any) -> str:
     if value in (None, ""):
         return "—"
     if field in ResidentEditForm.CODED:
-        return codes.label(ResidentEditForm.CODED[field], value)
+        return codes.display_label(ResidentEditForm.CODED[field], value)
     if field == "gender":
-        return codes.label(CodeTable.SEX, value)
+        return codes.display_label(CodeTable.SEX, value)
     choices = getattr(resident_model._meta.get_field(field), "choices", None)
     if choices:
         return str(dict(choices).get(value, value))
@@ -131,6 +131,8 @@ def _display(resident_model: type[Resident], field: str, value: Any) -> str:
 
 def _verbose_name(field: str) -> str:
     """A Resident field's label; only forward fields (never reverse relations) are shown."""
+    if field == "name":  # a person's name (姓名), not the generic "name" (名称) of places and units
+        return _("Name")
     model_field = Resident._meta.get_field(field)
     assert isinstance(model_field, Field), field
     return str(model_field.verbose_name)
@@ -166,12 +168,15 @@ def _info_rows(r: Resident) -> list[tuple[str, str]]:
 
     return [
         (label("name"), r.name),
-        (label("gender"), codes.label(CodeTable.SEX, r.gender) or "—"),
+        (label("gender"), codes.display_label(CodeTable.SEX, r.gender) or "—"),
         (label("birth_date"), f"{r.birth_date:%Y-%m-%d}（{r.age}）" if r.birth_date else "—"),
-        (label("ethnicity"), codes.label(CodeTable.ETHNICITY, r.ethnicity) or "—"),
-        (label("political_status"), codes.label(CodeTable.POLITICAL_STATUS, r.political_status) or "—"),
-        (label("education"), codes.label(CodeTable.EDUCATION, r.education) or "—"),
-        (label("marital_status"), codes.label(CodeTable.MARITAL_STATUS, r.marital_status) or "—"),
+        (label("ethnicity"), codes.display_label(CodeTable.ETHNICITY, r.ethnicity) or "—"),
+        (
+            label("political_status"),
+            codes.display_label(CodeTable.POLITICAL_STATUS, r.political_status) or "—",
+        ),
+        (label("education"), codes.display_label(CodeTable.EDUCATION, r.education) or "—"),
+        (label("marital_status"), codes.display_label(CodeTable.MARITAL_STATUS, r.marital_status) or "—"),
         (label("residence_type"), r.get_residence_type_display()),
         (label("id_type"), r.get_id_type_display()),
         (label("status"), r.get_status_display()),
@@ -195,14 +200,14 @@ def _detail_context(
             .order_by("relation_to_head", "birth_date")
         )
         for m in members:
-            m.relation_label = codes.label(CodeTable.RELATIONSHIP, m.relation_to_head)  # type: ignore[attr-defined]
+            m.relation_label = codes.display_label(CodeTable.RELATIONSHIP, m.relation_to_head)  # type: ignore[attr-defined]
     visible_tags = getattr(resident, "visible_tags", [])
     can_change = selectors.can(user, Perm.CHANGE_REGISTRY, resident)
     ctx = {
         "resident": resident,
         "tab": tab if tab in TABS else "info",
         "info_rows": _info_rows(resident),
-        "relation_label": codes.label(CodeTable.RELATIONSHIP, resident.relation_to_head),
+        "relation_label": codes.display_label(CodeTable.RELATIONSHIP, resident.relation_to_head),
         "members": members,
         "visible_tags": visible_tags,
         "history": history_entries(resident),
@@ -421,7 +426,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("relation_to_head", "birth_date")
     )
     for m in members:
-        m.relation_label = codes.label(CodeTable.RELATIONSHIP, m.relation_to_head)  # type: ignore[attr-defined]
+        m.relation_label = codes.display_label(CodeTable.RELATIONSHIP, m.relation_to_head)  # type: ignore[attr-defined]
     history = list(
         household.history.select_related("history_user").order_by("-history_date", "-history_id")[:30]
     )
