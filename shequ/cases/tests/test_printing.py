@@ -11,8 +11,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from shequ.audit.models import AuditEvent
+from shequ.cases.actions import CaseAction
 from shequ.cases.models import CaseStatus
-from shequ.cases.printing import PrintAction
 from shequ.cases.testing import CaseWorld, advance, build_case_world, report
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_routing_sheet_shows_the_case_its_steps_and_signature_boxes(world: CaseW
     assert "熟溪物业服务中心" in text and "已清运" in text
     assert "138****8000" in text and "13800138000" not in text
     assert "受理人（签字）" in text and "承办单位（盖章）" in text and "核查人（签字）" in text
-    assert AuditEvent.objects.filter(action=PrintAction.CASE, target_id=str(case.pk)).exists()
+    assert AuditEvent.objects.filter(action=CaseAction.PRINT, target_id=str(case.pk)).exists()
 
 
 def test_routing_sheet_of_a_case_outside_the_scope_is_not_found(world: CaseWorld) -> None:
@@ -53,7 +53,7 @@ def test_routing_sheet_of_a_case_outside_the_scope_is_not_found(world: CaseWorld
     client = Client()
     client.force_login(world.outsider)
     assert client.get(reverse("cases:print", args=[case.pk])).status_code == 404
-    assert not AuditEvent.objects.filter(action=PrintAction.CASE).exists()
+    assert not AuditEvent.objects.filter(action=CaseAction.PRINT).exists()
 
 
 def test_case_page_links_to_the_routing_sheet(world: CaseWorld) -> None:

@@ -16,8 +16,9 @@ from pypdf import PdfReader
 
 from shequ.accounts.roles import Role
 from shequ.audit.models import AuditEvent
+from shequ.core.actors import System
 from shequ.registry import services
-from shequ.registry.printing import PrintAction
+from shequ.registry.actions import RegistryAction
 from shequ.testing import County, add_resident, make_user
 
 pytestmark = pytest.mark.django_db
@@ -49,9 +50,9 @@ def test_resident_card_shows_particulars_and_masked_numbers_only(
     county: County, worker_client: Client
 ) -> None:
     r = county.residents["a11"]
-    services.update_resident(r, by=None, fields={"workplace": "熟溪食品厂"}, reason="test")
+    services.update_resident(r, by=System("test"), fields={"workplace": "熟溪食品厂"}, reason="test")
     spouse = add_resident(r.dwelling, "张丽", household=r.household, relation_to_head="10")
-    full_id = services.reveal_pii(r, by=None, reason="test")["id_number"]
+    full_id = services.reveal_pii(r, by=System("test"), reason="test")["id_number"]
 
     text = pdf_text(worker_client.get(reverse("registry:resident_pdf", args=[r.pk])))
 
@@ -65,7 +66,7 @@ def test_resident_card_shows_particulars_and_masked_numbers_only(
     assert full_id not in text
     assert "13800000001" not in text
     assert "签字" in text and "盖章" in text
-    event = AuditEvent.objects.get(action=PrintAction.RESIDENT)
+    event = AuditEvent.objects.get(action=RegistryAction.PRINT_RESIDENT)
     assert event.target_id == str(r.pk)
 
 
@@ -79,8 +80,10 @@ def test_household_card_lists_every_member(county: County, worker_client: Client
     assert head.household.number in text
     assert "张伟" in text and "张小明" in text
     assert child.id_number_masked in text
-    assert services.reveal_pii(child, by=None, reason="test")["id_number"] not in text
-    assert AuditEvent.objects.filter(action=PrintAction.HOUSEHOLD, target_id=str(head.household_id)).exists()
+    assert services.reveal_pii(child, by=System("test"), reason="test")["id_number"] not in text
+    assert AuditEvent.objects.filter(
+        action=RegistryAction.PRINT_HOUSEHOLD, target_id=str(head.household_id)
+    ).exists()
 
 
 def test_building_chart_lists_rooms_by_floor(county: County, worker_client: Client) -> None:
@@ -94,7 +97,9 @@ def test_building_chart_lists_rooms_by_floor(county: County, worker_client: Clie
     assert "301" in text and "502" in text  # the rooms, whether anyone lives there or not
     assert "张伟" in text  # the household head of 301
     assert "3层" in text and "1单元" in text and "2单元" in text
-    assert AuditEvent.objects.filter(action=PrintAction.BUILDING, target_id=str(building.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=RegistryAction.PRINT_BUILDING, target_id=str(building.pk)
+    ).exists()
 
 
 @pytest.mark.parametrize("name", ["resident_pdf", "household_pdf", "building_pdf"])

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shequ.accounts.roles import Role
+from shequ.core.actors import System
 from shequ.registry import services
 from shequ.registry.demo.accounts import DEMO_ACCOUNTS
 from shequ.testing import County, make_user
@@ -65,7 +66,7 @@ def test_code_values_read_in_english_on_english_pages_and_chinese_on_chinese_one
     r = county.residents["a11"]
     services.update_resident(
         r,
-        by=None,
+        by=System("test"),
         fields={"gender": "2", "ethnicity": "01", "political_status": "13", "marital_status": "20"},
         reason="t",
     )
