@@ -76,7 +76,7 @@ class PlacedEntryForm(Form):
         community = community or self.implied_community()
         if community is None and not self.errors:
             self.add_error("community", _("Give the community, a grid or a dwelling."))
-        self.placed = {"community": community, "grid": grid, "micro_grid": micro}
+        self.placed: dict[str, Any] = {"community": community, "grid": grid, "micro_grid": micro}
         return data
 
     def implied_community(self) -> Any:

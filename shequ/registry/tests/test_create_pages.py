@@ -224,6 +224,23 @@ def test_a_grid_worker_cannot_add_in_the_neighbouring_grid(client: Any, county: 
     assert not Building.objects.filter(name="2幢").exists()
 
 
+def test_a_grid_worker_cannot_add_at_the_community_above_the_grid(client: Any, county: County) -> None:
+    """The community is offered (the worker sees its name) but the service refuses to change it."""
+    client.force_login(make_user(Role.GRID_WORKER, county.grid_a1_1))
+    response = client.post(
+        reverse("registry:organization_create"),
+        {"name": "社区级单位", "kind": "company", "community": county.community_a1.pk},
+    )
+    assert response.status_code == 400
+    assert "您无权在此范围内执行该操作" in page(response)
+    assert not Organization.objects.filter(name="社区级单位").exists()
+    ok = client.post(
+        reverse("registry:organization_create"),
+        {"name": "网格内单位", "kind": "company", "grid": county.grid_a1_1.pk},
+    )
+    assert ok.status_code == 302 and Organization.objects.get(name="网格内单位").grid == county.grid_a1_1
+
+
 @pytest.mark.parametrize(("create", "listing"), CREATE_PAGES)
 def test_a_role_that_may_not_add_gets_no_button_and_a_403(
     client: Any, county: County, create: str, listing: str

@@ -40,6 +40,7 @@ def _entry(
     *,
     title: str,
     back: str,
+    crumb: str,
     detail: str,
 ) -> HttpResponse:
     """GET: the empty form (places taken from ?community= / ?grid=, as the lists link to it).
@@ -63,7 +64,10 @@ def _entry(
         form = form_class(user=request.user, initial=initial)
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "registry/create.html", {"form": form, "title": title, "back": back}, status=status
+        request,
+        "registry/create.html",
+        {"form": form, "title": title, "back": back, "crumb": crumb},
+        status=status,
     )
 
 
@@ -92,6 +96,7 @@ def resident_create(request: HttpRequest) -> HttpResponse:
         save,
         title=_("New resident"),
         back="registry:residents",
+        crumb=_("Residents"),
         detail="registry:resident_detail",
     )
 
@@ -116,6 +121,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
         save,
         title=_("New household"),
         back="registry:households",
+        crumb=_("Households"),
         detail="registry:household_detail",
     )
 
@@ -138,6 +144,7 @@ def building_create(request: HttpRequest) -> HttpResponse:
         save,
         title=_("New building"),
         back="registry:buildings",
+        crumb=_("Buildings"),
         detail="registry:building_detail",
     )
 
@@ -159,5 +166,6 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         save,
         title=_("New organisation"),
         back="registry:organizations",
+        crumb=_("Organisations"),
         detail="registry:organization_detail",
     )

@@ -7,6 +7,8 @@ case list filtered to the grid instead of counting cases itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -30,7 +32,7 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "buildings": selectors.buildings_visible_to(user).filter(grid=grid).count(),
         "organizations": selectors.organizations_visible_to(user).filter(grid=grid).count(),
     }
-    key_populations: list[dict[str, object]] = []
+    key_populations: list[Any] = []
     if can_residents:
         counts["households"] = (
             selectors.households_visible_to(user).filter(selectors.under(grid.path)).count()
