@@ -162,6 +162,13 @@ class ResidentCreateForm(PlacedEntryForm):
         household = getattr(self, "household", None)
         return household.community if household is not None else None
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        household, community = getattr(self, "household", None), self.placed.get("community")
+        if household is not None and community is not None and household.community_id != community.pk:
+            self.add_error("household_number", _("This place is not in the community."))
+        return data
+
     def resident_fields(self) -> dict[str, Any]:
         """The fields as `register_resident` takes them (text, as typed; a date as 2023-01-05)."""
         out: dict[str, Any] = {}

@@ -193,6 +193,41 @@ def test_a_bad_credit_code_is_refused_in_chinese(worker_client: Any, county: Cou
     assert not Organization.objects.filter(name="某某公司").exists()
 
 
+def test_a_resident_placed_by_household_alone_takes_its_building_grid(
+    worker_client: Any, county: County
+) -> None:
+    response = worker_client.post(
+        reverse("registry:resident_create"),
+        {
+            "name": "孙小美",
+            "id_type": "passport",
+            "id_number": "E12345678",
+            "residence_type": "foreign",
+            "household_number": "Ha12",
+        },
+    )
+    resident = Resident.objects.get(name="孙小美")
+    assert response.status_code == 302
+    assert resident.grid == county.grid_a1_2 and resident.dwelling == county.residents["a12"].dwelling
+
+
+def test_a_household_of_another_community_is_refused(worker_client: Any, county: County) -> None:
+    worker_client.force_login(make_user(Role.STREET_ADMIN, county.street_a))
+    response = worker_client.post(
+        reverse("registry:resident_create"),
+        {
+            "name": "错户",
+            "id_type": "passport",
+            "id_number": "E7654321",
+            "residence_type": "foreign",
+            "community": county.community_a2.pk,
+            "household_number": "Ha11",
+        },
+    )
+    assert response.status_code == 400 and "该位置不在本社区内" in page(response)
+    assert not Resident.objects.filter(name="错户").exists()
+
+
 @pytest.mark.parametrize("name", ["registry:resident_create", "registry:building_create"])
 def test_a_place_outside_the_area_is_refused(worker_client: Any, county: County, name: str) -> None:
     before = (Resident.objects.count(), Building.objects.count())

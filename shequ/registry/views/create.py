@@ -86,6 +86,8 @@ def resident_create(request: HttpRequest) -> HttpResponse:
             by=acting_user(request),
             fields=form.resident_fields(),
             household=form.household,
+            # The household's dwelling places the resident in its building's grid when none is picked.
+            dwelling=form.household.dwelling if form.household is not None else None,
             reason=_("Registered on the resident form"),
             **_placed(form, "community", "grid", "micro_grid"),
         )
