@@ -22,6 +22,7 @@ class RegistryAction(models.TextChoices):
     DISSOLVE_HOUSEHOLD = "household:dissolve", _("Dissolved a household")
     REVEAL = "resident:reveal", _("Revealed ID/phone number")
     ID_CONFLICT = "resident:id_conflict", _("Entered an ID number held by another resident")
+    CREATE_ORGANIZATION = "organization:create", _("Registered an organisation")
     REVEAL_CONTACT_PHONE = "organization:reveal", _("Revealed an organisation's contact phone")
     EXPORT_RESIDENTS = "resident:export", _("Exported residents")
     PRINT_RESIDENT = "resident:print", _("Printed a resident registration card")

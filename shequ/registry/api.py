@@ -157,12 +157,25 @@ class BuildingViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
         return self.read(building, status=status.HTTP_201_CREATED)
 
 
-class OrganizationViewSet(ReadOnlyScopedViewSet):
+@extend_schema_view(
+    create=extend_schema(
+        summary="Register an organisation",
+        request=s.OrganizationCreateSerializer,
+        responses={201: s.OrganizationSerializer},
+    )
+)
+class OrganizationViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     selector = staticmethod(selectors.organizations_visible_to)
     serializer_class = s.OrganizationSerializer
     filterset_class = filters.OrganizationFilter
-    action_serializers = {"reveal": s.RevealRequestSerializer}
+    action_serializers = {"reveal": s.RevealRequestSerializer, "create": s.OrganizationCreateSerializer}
     action_perms = {"reveal": Perm.REVEAL_PII}
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        organization = services.create_organization(by=acting_user(request), **data.validated_data)
+        return self.read(organization, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Show the full contact phone",

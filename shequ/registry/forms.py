@@ -225,12 +225,13 @@ class TagAddForm(Form):
 class HouseholdFilterForm(FilterForm):
     q = forms.CharField(required=False, max_length=64)
     community = place_field("community")
+    grid = place_field("grid")
     household_type = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False)
 
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
-        set_places(self, user, "community")
+        set_places(self, user, "community", "grid")
         _set_choices(self, "household_type", _blank(_("All types")) + list(HouseholdType.choices))
         _set_choices(self, "status", _blank(_("All statuses")) + list(HouseholdStatus.choices))
 
@@ -248,6 +249,15 @@ class BuildingFilterForm(FilterForm):
 class OrganizationFilterForm(FilterForm):
     q = forms.CharField(required=False, max_length=64)
     kind = forms.ChoiceField(required=False, choices=_blank(_("All kinds")) + list(OrgKind.choices))
+    grid = place_field("grid")
+
+    def __init__(self, data: Any, *, user: Any) -> None:
+        super().__init__(data)
+        set_places(self, user, "grid")
+
+
+class GridFilterForm(FilterForm):
+    q = forms.CharField(required=False, max_length=64)
 
 
 USE_CSS = {value: f"use-{value}" for value in DwellingUse.values}

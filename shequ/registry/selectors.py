@@ -14,7 +14,8 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from shequ.accounts.roles import Perm
+from shequ.accounts.models import RoleAssignment
+from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import Scope, scope_for
 from shequ.core import idnumber
 from shequ.core.parsing import normalize_phone
@@ -136,12 +137,32 @@ def building_get_for(user: Any, pk: Any) -> Building:
     return _get(buildings_visible_to(user), pk)
 
 
+def organization_get_for(user: Any, pk: Any) -> Organization:
+    return _get(organizations_visible_to(user), pk)
+
+
 def grid_get_for(user: Any, pk: Any) -> Grid:
     return _get(grids_visible_to(user), pk)
 
 
 def area_get_for(user: Any, pk: Any) -> Area:
     return _get(areas_visible_to(user), pk)
+
+
+def grid_team(grid: Grid) -> QuerySet[RoleAssignment]:
+    """Who works the grid: the roles held at it, and the building leaders at its micro-grids
+    (residents who signed up there are not its team)."""
+    return (
+        RoleAssignment.objects.filter(Q(grid=grid) | Q(micro_grid__grid=grid), user__is_active=True)
+        .exclude(role=Role.RESIDENT)
+        .select_related("user", "micro_grid")
+        .order_by("micro_grid__code", "role", "user__full_name")
+    )
+
+
+def under(path: str, field: str = "area_path") -> Q:
+    """Rows at `path` or below it (a grid's own rows and its micro-grids')."""
+    return Q(**{field: path}) | Q(**{f"{field}__startswith": f"{path}."})
 
 
 def life_events_visible_to(user: Any) -> QuerySet[LifeEvent]:

@@ -78,6 +78,7 @@ class ScopedWriteSerializer(serializers.Serializer):
             "grid": lambda: selectors.grids_visible_to(user),
             "micro_grid": lambda: selectors.micro_grids_visible_to(user),
             "household": lambda: selectors.households_visible_to(user),
+            "building": lambda: selectors.buildings_visible_to(user),
             "dwelling": lambda: selectors.dwellings_visible_to(user).select_related("building__grid"),
             "tag": lambda: selectors.tag_types_visible_to(user),
         }
@@ -313,6 +314,34 @@ class OrganizationSerializer(ModelSerializer):
             "employees",
             "active",
         ]
+
+
+class OrganizationCreateSerializer(ScopedWriteSerializer):
+    community = _community_field()
+    grid = _grid_field()
+    building = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Building.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("17-digit building code; the organisation takes the building's place."),
+    )
+    name = CharField(max_length=128)
+    kind = serializers.ChoiceField(choices=OrgKind.choices, required=False, default=OrgKind.COMPANY)
+    credit_code = CharField(max_length=18, required=False, allow_blank=True, default="")
+    legal_representative = CharField(max_length=64, required=False, allow_blank=True, default="")
+    contact_name = CharField(max_length=64, required=False, allow_blank=True, default="")
+    contact_phone = CharField(max_length=32, required=False, allow_blank=True, default="")
+    address = CharField(max_length=200, required=False, allow_blank=True, default="")
+    employees = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        building = attrs.get("building")
+        if building is not None and attrs.get("grid") is None and building.grid_id:
+            attrs["grid"] = building.grid
+        if building is not None and attrs.get("community") is None:
+            attrs["community"] = building.community
+        return _resolve_place(attrs)
 
 
 class TagTypeSerializer(ModelSerializer):

@@ -23,6 +23,7 @@ from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
 from shequ.core import sealed
 from shequ.core.errors import RuleError
+from shequ.core.parsing import is_valid_phone, normalize_phone
 from shequ.core.pinyin import name_keys
 from shequ.places import geo
 from shequ.places.models import Area, AreaLevel, Grid, MicroGrid
@@ -43,7 +44,7 @@ from .models import (
     ResidentTag,
     TagType,
 )
-from .validation import clean_resident
+from .validation import clean_resident, is_valid_credit_code
 
 _T = TypeVar("_T")
 
@@ -212,6 +213,55 @@ def create_building(
     _as(building, by).save()
     record_event(actor=by, action=RegistryAction.CREATE_BUILDING, target=building)
     return building
+
+
+@transaction.atomic
+def create_organization(
+    *,
+    community: Area,
+    name: str,
+    by: Actor,
+    grid: Grid | None = None,
+    building: Building | None = None,
+    contact_phone: str = "",
+    **fields: Any,
+) -> Organization:
+    """Register a unit (实有单位) where it is: in its building when given, else its grid or community.
+    The credit code is checked (GB 32100); the contact phone is stored sealed, as residents' numbers are."""
+    name = (name or "").strip()
+    errors: dict[str, list[Any]] = {}
+    if not name:
+        errors["name"] = [_("Name is required.")]
+    credit_code = (fields.get("credit_code") or "").strip().upper()
+    if credit_code and not is_valid_credit_code(credit_code):
+        errors["credit_code"] = [
+            _("Not a unified social credit code (18 characters with its check character).")
+        ]
+    phone = normalize_phone(contact_phone)
+    if phone and not is_valid_phone(phone):
+        errors["contact_phone"] = [
+            _("Phone number is not valid (11-digit mobile or landline such as 0579-87654321).")
+        ]
+    if building is not None:
+        if building.community_id != community.pk:
+            errors["building"] = [_("This place is not in the community.")]
+        grid = building.grid or grid
+    if grid is not None and grid.community_id != community.pk:
+        errors["grid"] = [_("This place is not in the community.")]
+    if errors:
+        raise RuleError("invalid", _("The data is not valid."), fields=errors)
+    path = building.area_path if building is not None else (grid.path if grid else community.path)
+    require(by, Perm.CHANGE_REGISTRY, path)
+    org = Organization(name=name, community=community, grid=grid, building=building, area_path=path, **fields)
+    org.credit_code = credit_code
+    if not org.address and building is not None:
+        org.address = building.address
+    if phone:
+        sealed.assign(org, "contact_phone", sealed.seal_for(Organization, "contact_phone", phone))
+    org._change_reason = _("Registered")  # type: ignore[attr-defined]
+    _as(org, by).save()
+    record_event(actor=by, action=RegistryAction.CREATE_ORGANIZATION, target=org, area_path=path)
+    return org
 
 
 def get_or_create_dwelling(
@@ -596,7 +646,21 @@ def create_household(
     by: Actor,
     dwelling: Dwelling | None = None,
     household_type: str = "registered",
+    building: Building | None = None,
+    unit: str = "",
+    room: str = "",
 ) -> Household:
+    """A household numbered within its community; given a building and room instead of a dwelling,
+    the dwelling is found or added in the same transaction."""
+    if dwelling is None and building is not None:
+        if building.community_id != community.pk:
+            raise RuleError(
+                "invalid",
+                _("This place is not in the community."),
+                fields={"building": [_("This place is not in the community.")]},
+            )
+        require(by, Perm.CHANGE_REGISTRY, building.area_path)
+        dwelling, _created = get_or_create_dwelling(building=building, unit=unit, room=room)
     path = dwelling.area_path if dwelling is not None else community.path
     require(by, Perm.CHANGE_REGISTRY, path)
     if Household.objects.filter(community=community, number=number).exists():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import places, residents
+from .views import create, grids, organizations, places, residents
 
 app_name = "registry"
 
@@ -10,6 +10,10 @@ app_name = "registry"
 # --- pages: residents, households, buildings, grids, map (views/residents.py, views/places.py) ---
 urlpatterns = [
     path("residents/", residents.resident_list, name="residents"),
+    path("residents/new/", create.resident_create, name="resident_create"),
+    path("households/new/", create.household_create, name="household_create"),
+    path("buildings/new/", create.building_create, name="building_create"),
+    path("organizations/new/", create.organization_create, name="organization_create"),
     path("residents/export/", residents.resident_export, name="residents_export"),
     path("residents/<int:pk>/", residents.resident_detail, name="resident_detail"),
     path("residents/<int:pk>/edit/", residents.resident_edit, name="resident_edit"),
@@ -29,7 +33,10 @@ urlpatterns = [
     ),
     path("grids/", places.grid_list, name="grids"),
     path("places/search/", places.place_search, name="place_search"),
+    path("grids/<int:pk>/", grids.grid_detail, name="grid_detail"),
     path("organizations/", places.organization_list, name="organizations"),
+    path("organizations/<int:pk>/", organizations.organization_detail, name="organization_detail"),
+    path("organizations/<int:pk>/reveal/", organizations.organization_reveal, name="organization_reveal"),
     path("map/", places.map_page, name="map"),
     path("map/data/", places.map_data, name="map_data"),
 ]

@@ -214,3 +214,15 @@ def clean_resident(raw: dict[str, Any], *, partial: bool = False, today: dt.date
             else:
                 out.data[name] = text
     return out
+
+
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def is_valid_credit_code(code: str) -> bool:
+    """A unified social credit code (GB 32100): 18 characters, the last a MOD 31 check character."""
+    if len(code) != 18 or any(ch not in _CREDIT_CHARS for ch in code):
+        return False
+    total = sum(_CREDIT_CHARS.index(ch) * w for ch, w in zip(code[:17], _CREDIT_WEIGHTS, strict=True))
+    return code[17] == _CREDIT_CHARS[(31 - total % 31) % 31]

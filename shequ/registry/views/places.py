@@ -20,7 +20,7 @@ from shequ.places.models import AreaLevel
 from shequ.places.selectors import match_places
 
 from .. import selectors
-from ..forms import USE_CSS, BuildingFilterForm, OrganizationFilterForm
+from ..forms import USE_CSS, BuildingFilterForm, GridFilterForm, OrganizationFilterForm
 from ..models import Building, DwellingUse, ResidentStatus
 from .residents import _export
 
@@ -182,11 +182,14 @@ def dwelling_residents(request: HttpRequest, pk: int, dwelling_pk: int) -> HttpR
 @perm_required(Perm.VIEW_PLACES)
 def grid_list(request: HttpRequest) -> HttpResponse:
     user = request.user
+    form = GridFilterForm(request.GET)
     qs = (
         selectors.grids_visible_to(user)
         .prefetch_related("micro_grids")
         .annotate(n_buildings=Count("buildings", distinct=True))
     )
+    if q := form.value("q"):
+        qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q) | Q(community__name__contains=q))
     can_residents = selectors.can(user, Perm.VIEW_RESIDENTS)
     ctx = paginate(request, qs, default=50)
     if can_residents:
@@ -204,17 +207,22 @@ def grid_list(request: HttpRequest) -> HttpResponse:
         )
         for g in ctx["object_list"]:
             g.n_residents, g.n_households = people.get(g.pk, 0), households.get(g.pk, 0)
-    return render(request, "registry/grids.html", {"can_residents": can_residents, **ctx})
+    ctx.update(form=form, can_residents=can_residents)
+    if is_htmx(request):
+        return render(request, "registry/grids_table.html", ctx)
+    return render(request, "registry/grids.html", ctx)
 
 
 @perm_required(Perm.VIEW_PLACES)
 def organization_list(request: HttpRequest) -> HttpResponse:
-    form = OrganizationFilterForm(request.GET)
+    form = OrganizationFilterForm(request.GET, user=request.user)
     qs = selectors.organizations_visible_to(request.user)
     if q := form.value("q"):
         qs = qs.filter(Q(name__contains=q) | Q(credit_code__startswith=q) | Q(address__contains=q))
     if kind := form.value("kind"):
         qs = qs.filter(kind=kind)
+    if grid := form.value("grid"):
+        qs = qs.filter(grid_id=grid)
     ctx = {"form": form, **paginate(request, qs)}
     if is_htmx(request):
         return render(request, "registry/organizations/_table.html", ctx)

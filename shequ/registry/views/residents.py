@@ -389,6 +389,9 @@ def filtered_households(request: HttpRequest) -> tuple[QuerySet[Household], Hous
         )
     if community := form.value("community"):
         qs = qs.filter(community_id=community)
+    if grid := form.value("grid"):
+        path = selectors.grids_visible_to(request.user).filter(pk=grid).values_list("path", flat=True).first()
+        qs = qs.filter(selectors.under(path or ""))
     if household_type := form.value("household_type"):
         qs = qs.filter(household_type=household_type)
     if status := form.value("status"):

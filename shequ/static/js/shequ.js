@@ -129,7 +129,8 @@
           this.$refs.query.setAttribute("data-picked", label);
           this.shown = false;
           var form = this.$refs.value.form;
-          if (form) { form.requestSubmit(); }
+          /* A list filter applies the pick at once; an entry form (data-picker-stay) waits for Save. */
+          if (form && !form.hasAttribute("data-picker-stay")) { form.requestSubmit(); }
         },
         pick: function (el) { this.choose(el.getAttribute("data-id"), el.getAttribute("data-label")); },
         clear: function () { this.choose("", ""); }
