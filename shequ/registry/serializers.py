@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shequ.core.errors import RuleError
 from shequ.core.inputs import CharField, ModelSerializer
 from shequ.core.models import CodeTable
 from shequ.core.serializers import ChoiceLabelField, CodeTableField
@@ -557,16 +558,16 @@ class RevealRequestSerializer(serializers.Serializer):
             return super().to_internal_value(data)
         except serializers.ValidationError as exc:
             missing = [name for name in ("purpose", "note") if not _given(data, name)]
-            if missing and isinstance(exc.detail, dict):
-                # A client written for the old `{"reason": ...}` body: say what it must send now.
-                exc.detail["non_field_errors"] = [
-                    _(
-                        "Missing fields: %(fields)s. A reveal needs a purpose (purpose) from the list "
-                        "and a note (note); a reason alone is no longer accepted."
-                    )
-                    % {"fields": "、".join(missing)}
-                ]
-            raise
+            if not missing or not isinstance(exc.detail, dict):
+                raise
+            # A client written for the old `{"reason": ...}` body: say what it must send now.
+            message = _(
+                "Missing fields: %(fields)s. A reveal needs a purpose (purpose) from the list "
+                "and a note (note); a reason alone is no longer accepted."
+            ) % {"fields": "、".join(missing)}
+            raise RuleError(
+                "purpose_required", message, fields={k: list(v) for k, v in exc.detail.items()}
+            ) from exc
 
 
 def _given(data: Any, name: str) -> bool:
