@@ -144,7 +144,7 @@ def test_the_organisation_contact_reveal_needs_a_purpose_too(county: County, hea
 
 def test_the_21st_reveal_in_an_hour_is_refused_and_alerts_the_head_once(county: County, worker: Any) -> None:
     reveal(county, worker, 20)
-    for attempt in range(2):
+    for _attempt in range(2):
         with pytest.raises(RuleError) as info:
             reveal(county, worker)
         assert info.value.code == "reveal_limit"
