@@ -301,3 +301,17 @@ def test_the_export_opens_in_excel_with_the_counts(
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
     event = AuditEvent.objects.get(action="resident:reveal_report_export")
     assert event.actor == head and event.area_path == county.community_a1.path
+
+
+def test_the_page_shows_the_limit_refusal_in_the_reveal_box(
+    county: County, worker: Any, client: Any, settings: Any
+) -> None:
+    settings.SHEQU_REVEAL_LIMIT_PER_HOUR = 1
+    reveal(county, worker)
+    client.force_login(worker)
+    zhang = county.residents["a11"]
+    refused = client.post(
+        reverse("registry:resident_reveal", args=[zhang.pk]), FINE, HTTP_ACCEPT_LANGUAGE="zh-hans", **HTMX
+    ).content.decode()
+    assert "已达上限" in refused and pii.plaintext_id_number(zhang) not in refused
+    assert reveals_of(worker) == 1 and RevealAlert.objects.count() == 1
