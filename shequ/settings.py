@@ -145,6 +145,11 @@ SHEQU_FIELD_KEYS = env.list("SHEQU_FIELD_KEY", default=[] if PRODUCTION else [_D
 SHEQU_HASH_KEY = env.str("SHEQU_HASH_KEY", default="" if PRODUCTION else _DEV_HASH_KEY)
 # How long a revealed ID or phone number stays on screen, in seconds.
 SHEQU_REVEAL_SECONDS = env.int("SHEQU_REVEAL_SECONDS", default=60)
+# The brake on reveals (docs/security.md, finding 5): a purpose and a note of at least this many
+# letters or digits, and at most so many reveals per user per rolling hour and per calendar day.
+SHEQU_REVEAL_NOTE_MIN_LENGTH = env.int("SHEQU_REVEAL_NOTE_MIN_LENGTH", default=4)
+SHEQU_REVEAL_LIMIT_PER_HOUR = env.int("SHEQU_REVEAL_LIMIT_PER_HOUR", default=20)
+SHEQU_REVEAL_LIMIT_PER_DAY = env.int("SHEQU_REVEAL_LIMIT_PER_DAY", default=60)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -73,6 +73,7 @@ MENU: list[tuple[Any, list[MenuItem]]] = [
         [
             MenuItem(_("Users"), "accounts:users", "⚇", Perm.MANAGE_USERS),
             MenuItem(_("Audit log"), "audit:events", "☰", Perm.VIEW_AUDIT),
+            MenuItem(_("Reveal report"), "registry:reveals", "◉", Perm.VIEW_AUDIT),
             MenuItem(_("Working calendar"), "workdays:calendar", "▣", Perm.VIEW_CASES),
         ],
     ),

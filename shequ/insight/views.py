@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.accounts.typing import acting_user
 from shequ.registry.models import ResidenceType
+from shequ.registry.reveal_report import unread_alert_count
 from shequ.workdays.selectors import calendar_warning_for
 
 from . import counting, selectors, services
@@ -78,6 +79,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "as_of": timezone.localtime(figures.as_of) if figures.as_of else None,
         "can_refresh": figures.as_of is not None and selectors.can_refresh(request.user),
         "calendar_runs_out": calendar_warning_for(request.user, timezone.localdate()),
+        "reveal_alerts_unread": unread_alert_count(request.user),
     }
     if figures.can_residents:
         ctx["pyramid"] = _pyramid(figures.age_bands)

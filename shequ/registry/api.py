@@ -179,7 +179,8 @@ class OrganizationViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
 
     @extend_schema(
         summary="Show the full contact phone",
-        description="Needs reveal_pii where the organisation is and a reason; every reveal is audited.",
+        description="Needs reveal_pii where the organisation is, a purpose and a note; limited per user "
+        "per hour and per day; every reveal is audited.",
         request=s.RevealRequestSerializer,
         responses=s.ContactRevealResponseSerializer,
     )
@@ -191,7 +192,8 @@ class OrganizationViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
         phone = services.reveal_contact_phone(
             organization,
             by=acting_user(request),
-            reason=data.validated_data["reason"],
+            purpose=data.validated_data["purpose"],
+            note=data.validated_data["note"],
             ip_address=client_ip(request),
         )
         response = Response({"contact_phone": phone, "expires_in": settings.SHEQU_REVEAL_SECONDS})
@@ -300,7 +302,8 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
 
     @extend_schema(
         summary="Show the full ID and phone numbers",
-        description="Needs reveal_pii where the resident lives and a reason; every reveal is audited.",
+        description="Needs reveal_pii where the resident lives, a purpose and a note; limited per user "
+        "per hour and per day; every reveal is audited.",
         request=s.RevealRequestSerializer,
         responses=s.RevealResponseSerializer,
     )
@@ -312,7 +315,8 @@ class ResidentViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
         numbers = services.reveal_pii(
             resident,
             by=acting_user(request),
-            reason=data.validated_data["reason"],
+            purpose=data.validated_data["purpose"],
+            note=data.validated_data["note"],
             ip_address=client_ip(request),
         )
         response = Response({**numbers, "expires_in": settings.SHEQU_REVEAL_SECONDS})

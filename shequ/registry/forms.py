@@ -23,6 +23,7 @@ from .models import (
     OrgKind,
     ResidenceType,
     ResidentStatus,
+    RevealPurpose,
 )
 
 PLACE_SEARCH = reverse_lazy("registry:place_search")
@@ -190,8 +191,13 @@ class ResidentEditForm(Form):
 
 
 class RevealForm(Form):
-    reason = forms.CharField(
-        label=_("Reason"),
+    purpose = forms.ChoiceField(
+        label=_("Purpose"),
+        choices=[("", _("Choose a purpose")), *RevealPurpose.choices],
+        error_messages={"required": _("Choose the purpose of this reveal.")},
+    )
+    note = forms.CharField(
+        label=_("Note"),
         max_length=500,
         error_messages={"required": _("Say why you need to see the full numbers.")},
     )

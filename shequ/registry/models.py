@@ -467,3 +467,45 @@ class ImportJob(TimeStamped):
         if not self.total_rows:
             return 100 if self.status == ImportStatus.DONE else 0
         return min(100, round(self.processed_rows * 100 / self.total_rows))
+
+
+class RevealPurpose(models.TextChoices):
+    """Why a worker needs a full ID or phone number: the purposes a county's PIPL register lists."""
+
+    VERIFY_IDENTITY = "verify_identity", _("Verify identity")
+    HANDLE_SERVICE = "handle_service", _("Handle a service request")
+    CONTACT_VISIT = "contact_visit", _("Contact or home visit")
+    ASSIST_INVESTIGATION = "assist_investigation", _("Assist a law-enforcement investigation")
+    OTHER = "other", _("Other")
+
+
+class RevealAlert(PathScoped):
+    """A worker hit the reveal limit (SHEQU_REVEAL_LIMIT_PER_HOUR / _PER_DAY): one row per worker
+    and day, filed where the worker works so their community head (and the street and district
+    above) sees it. Later refusals on the same day only count up `refusals`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    day = models.DateField(_("day"))
+    refusals = models.PositiveIntegerField(_("refused reveals"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    seen_at = models.DateTimeField(_("seen"), null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("seen by"),
+    )
+
+    class Meta:
+        verbose_name = _("reveal limit alert")
+        verbose_name_plural = _("reveal limit alerts")
+        ordering = ["-day", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="registry_revealalert_user_day")]
+        indexes = [path_index("revealalert")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.user}"

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shequ.core.errors import RuleError
 from shequ.core.inputs import CharField, ModelSerializer
 from shequ.core.models import CodeTable
 from shequ.core.serializers import ChoiceLabelField, CodeTableField
@@ -32,6 +34,7 @@ from .models import (
     Resident,
     ResidentStatus,
     ResidentTag,
+    RevealPurpose,
     TagType,
 )
 
@@ -567,14 +570,37 @@ class ResidentCreateSerializer(ResidentFieldsSerializer):
 
 
 class RevealRequestSerializer(serializers.Serializer):
-    reason = CharField(
-        multiline=True,
-        required=False,
-        allow_blank=True,
-        default="",
-        max_length=500,
-        help_text=_("Why the full numbers are needed; kept in the audit log."),
+    """Why the full numbers are needed: a purpose from the list and a note (docs/security.md, 5)."""
+
+    purpose = serializers.ChoiceField(
+        choices=RevealPurpose.choices, help_text=_("Why the full numbers are needed; kept in the audit log.")
     )
+    note = CharField(
+        multiline=True,
+        min_length=settings.SHEQU_REVEAL_NOTE_MIN_LENGTH,
+        max_length=500,
+        help_text=_("What the numbers are for, in a few words; kept in the audit log."),
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            missing = [name for name in ("purpose", "note") if not _given(data, name)]
+            if not missing or not isinstance(exc.detail, dict):
+                raise
+            # A client written for the old `{"reason": ...}` body: say what it must send now.
+            message = _(
+                "Missing fields: %(fields)s. A reveal needs a purpose (purpose) from the list "
+                "and a note (note); a reason alone is no longer accepted."
+            ) % {"fields": "、".join(missing)}
+            raise RuleError(
+                "purpose_required", message, fields={k: list(v) for k, v in exc.detail.items()}
+            ) from exc
+
+
+def _given(data: Any, name: str) -> bool:
+    return hasattr(data, "get") and data.get(name) not in (None, "")
 
 
 class RevealResponseSerializer(serializers.Serializer):

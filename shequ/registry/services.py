@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -21,7 +22,7 @@ from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_for
 from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
-from shequ.core import sealed
+from shequ.core import excel, sealed
 from shequ.core.errors import RuleError
 from shequ.core.parsing import is_valid_phone, normalize_phone
 from shequ.core.pinyin import name_keys
@@ -29,7 +30,7 @@ from shequ.places import geo
 from shequ.places.models import Area, AreaLevel, Grid, MicroGrid
 from shequ.registry.actions import RegistryAction
 
-from . import namegrams, pii
+from . import namegrams, pii, reveal_report, reveal_rules
 from .models import (
     Building,
     Dwelling,
@@ -42,6 +43,7 @@ from .models import (
     Resident,
     ResidentStatus,
     ResidentTag,
+    RevealAlert,
     TagType,
 )
 from .validation import clean_resident, is_valid_credit_code
@@ -453,54 +455,95 @@ def update_resident(resident: Resident, *, by: Actor, fields: dict[str, Any], re
     return changed
 
 
-@transaction.atomic
 def reveal_pii(
-    resident: Resident, *, by: Actor, reason: str, ip_address: str | None = None
+    resident: Resident, *, by: Actor, purpose: str, note: str, ip_address: str | None = None
 ) -> dict[str, str]:
-    """Show a resident's ID and phone numbers in full: needs reveal_pii in scope and a stated
-    reason, and leaves an audit record (PIPL; GB/T 35273)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise RuleError(
-            "reason_required",
-            _("Say why you need to see the full numbers."),
-            fields={"reason": [_("A reason is required.")]},
-        )
-    if len(reason) > 500:
-        raise RuleError(
-            "invalid", _("The reason is too long."), fields={"reason": [_("At most 500 characters.")]}
-        )
+    """Show a resident's ID and phone numbers in full: needs reveal_pii in scope, a purpose from
+    the list and a note, a free slot under the per-user limits, and leaves an audit record
+    (PIPL art. 6 "minimum necessary"; GB/T 35273)."""
+    reason = reveal_rules.reason_for(purpose=purpose, note=note)
     require(by, Perm.REVEAL_PII, resident.area_path)
-    record_event(
-        actor=by, action=RegistryAction.REVEAL, target=resident, reason=reason, ip_address=ip_address
-    )
+    with transaction.atomic():
+        refused = reveal_rules.take_slot(by, ip_address=ip_address)
+        if refused is None:
+            record_event(
+                actor=by,
+                action=RegistryAction.REVEAL,
+                target=resident,
+                reason=reason,
+                extra={"purpose": purpose},
+                ip_address=ip_address,
+            )
+    if refused is not None:
+        raise refused  # after the commit: the alert and its audit event stay
     return {"id_number": pii.plaintext_id_number(resident), "phone": pii.plaintext_phone(resident)}
 
 
-@transaction.atomic
 def reveal_contact_phone(
-    organization: Organization, *, by: Actor, reason: str, ip_address: str | None = None
+    organization: Organization, *, by: Actor, purpose: str, note: str, ip_address: str | None = None
 ) -> str:
     """Show an organisation's contact phone in full, under the rule for residents' numbers:
-    reveal_pii where it is, a stated reason, an audit record (PIPL; GB/T 35273)."""
-    reason = (reason or "").strip()
-    if not reason:
-        msg = _("A reason is required.")
-        raise RuleError(
-            "reason_required", _("Say why you need to see the full numbers."), fields={"reason": [msg]}
-        )
-    if len(reason) > 500:
-        msg = _("At most 500 characters.")
-        raise RuleError("invalid", _("The reason is too long."), fields={"reason": [msg]})
+    reveal_pii where it is, a purpose and a note, the same per-user limits, an audit record."""
+    reason = reveal_rules.reason_for(purpose=purpose, note=note)
     require(by, Perm.REVEAL_PII, organization.area_path)
+    with transaction.atomic():
+        refused = reveal_rules.take_slot(by, ip_address=ip_address)
+        if refused is None:
+            record_event(
+                actor=by,
+                action=RegistryAction.REVEAL_CONTACT_PHONE,
+                target=organization,
+                reason=reason,
+                extra={"purpose": purpose},
+                ip_address=ip_address,
+            )
+    if refused is not None:
+        raise refused
+    return sealed.reveal(organization, "contact_phone")
+
+
+@transaction.atomic
+def mark_reveal_alerts_read(*, by: Actor) -> int:
+    """A head has read the reveal limit alerts of their scope: the dashboard stops counting them."""
+    scope = scope_for(by, Perm.VIEW_AUDIT)
+    if scope.empty:
+        raise RuleError("forbidden", _("You do not have permission to do this here."))
+    seen = RevealAlert.objects.filter(scope.q("area_path"), seen_at__isnull=True).update(
+        seen_at=timezone.now(), seen_by=person(by)
+    )
+    if seen:
+        record_event(
+            actor=by,
+            action=RegistryAction.READ_REVEAL_ALERTS,
+            area_path=scope.common_path,
+            extra={"alerts": seen},
+        )
+    return seen
+
+
+def export_reveal_report(
+    *, by: Actor, since: dt.date, until: dt.date, ip_address: str | None = None
+) -> bytes:
+    """The reveal report as .xlsx, written as text (core.excel); the export is audited where the
+    viewer's scope is, so the heads above see it."""
+    scope = reveal_report.report_scope(by)
+    if scope.empty:
+        raise RuleError("forbidden", _("You do not have permission to do this here."))
+    buffer = io.BytesIO()
+    count = excel.write_xlsx(
+        buffer,
+        reveal_report.report_headers(),
+        reveal_report.report_rows(by, since=since, until=until),
+        title=_("Reveals"),
+    )
     record_event(
         actor=by,
-        action=RegistryAction.REVEAL_CONTACT_PHONE,
-        target=organization,
-        reason=reason,
+        action=RegistryAction.EXPORT_REVEAL_REPORT,
+        area_path=scope.common_path,
+        extra={"since": since.isoformat(), "until": until.isoformat(), "rows": count},
         ip_address=ip_address,
     )
-    return sealed.reveal(organization, "contact_phone")
+    return buffer.getvalue()
 
 
 def _life_event(

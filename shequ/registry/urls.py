@@ -62,3 +62,12 @@ urlpatterns += [
     path("households/<int:pk>/print.pdf", print_views.household_pdf, name="household_pdf"),
     path("buildings/<int:pk>/print.pdf", print_views.building_pdf, name="building_pdf"),
 ]
+
+# --- the reveal report (views/reveals.py) ---
+from .views import reveals as reveal_views  # noqa: E402
+
+urlpatterns += [
+    path("reveals/", reveal_views.reveal_list, name="reveals"),
+    path("reveals/export/", reveal_views.reveal_export, name="reveals_export"),
+    path("reveals/alerts/read/", reveal_views.reveal_alerts_read, name="reveal_alerts_read"),
+]

@@ -124,7 +124,7 @@ def _prepare_registry(name: str, w: CaseWorld) -> Verb:
     if name == "update_resident":
         return lambda by: registry.update_resident(a12, by=by, fields={"name": "李娜娜"}, reason="更正姓名")
     if name == "reveal_pii":
-        return lambda by: registry.reveal_pii(a11, by=by, reason="核实身份")
+        return lambda by: registry.reveal_pii(a11, by=by, purpose="verify_identity", note="核实身份")
     if name == "record_life_event":
         return lambda by: registry.record_life_event(
             a12, kind=LifeEventKind.MOVE_OUT, date=dt.date(2025, 5, 1), by=by

@@ -82,7 +82,7 @@ def test_staff_pages_work_under_the_policy(page: Any, world: CaseWorld, problems
     page.fill("#resident-q", "zw")  # HTMX search as you type
     page.wait_for_selector("#results tbody tr:has-text('张伟')")
 
-    # The resident page: tabs, and the reveal box (ask for a reason, reveal, hide again).
+    # The resident page: tabs, and the reveal box (ask for a purpose and a note, reveal, hide again).
     visit(page, f"/registry/residents/{resident.pk}/")
     page.click("nav.tabs button:nth-child(2)")
     page.wait_for_selector("#tab-family", state="visible")
@@ -92,12 +92,13 @@ def test_staff_pages_work_under_the_policy(page: Any, world: CaseWorld, problems
     page.wait_for_selector("#tab-info", state="visible")
     box = page.locator("#pii-box")
     box.locator("button").first.click()
-    page.wait_for_selector("#pii-box input[name=reason]", state="visible")
-    assert page.evaluate("document.activeElement.name") == "reason"
+    page.wait_for_selector("#pii-box select[name=purpose]", state="visible")
+    assert page.evaluate("document.activeElement.name") == "purpose"
     page.click("#pii-box button[data-cancel]")
-    page.wait_for_selector("#pii-box input[name=reason]", state="hidden")
+    page.wait_for_selector("#pii-box select[name=purpose]", state="hidden")
     box.locator("button").first.click()
-    page.fill("#pii-box input[name=reason]", "核对高龄补贴申请人身份")
+    page.select_option("#pii-box select[name=purpose]", "verify_identity")
+    page.fill("#pii-box input[name=note]", "核对高龄补贴申请人身份")
     box.locator("button[type=submit]").click()
     page.wait_for_selector("#pii-box .revealed")
     page.wait_for_selector("#pii-box .countdown b:not(:text('0'))")

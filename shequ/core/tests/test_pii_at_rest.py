@@ -95,7 +95,7 @@ def populated(county: County) -> dict[str, dict[str, str]]:
     # Writes that copy resident data into history, audit and event tables.
     registry.update_resident(extra, by=worker, fields={"phone": "13698765432"}, reason="本人更换手机")
     registry.update_resident(landline, by=worker, fields={"workplace": "退休"}, reason="走访核实")
-    registry.reveal_pii(extra, by=worker, reason="办理高龄补贴需核对身份")
+    registry.reveal_pii(extra, by=worker, purpose="verify_identity", note="办理高龄补贴需核对身份")
     registry.record_life_event(
         landline, kind=LifeEventKind.DEATH, date=dt.date(2025, 1, 2), by=worker, note="病故"
     )
@@ -118,7 +118,9 @@ def populated(county: County) -> dict[str, dict[str, str]]:
 
     plaintexts: dict[str, dict[str, str]] = {}
     for resident in Resident.objects.all():
-        revealed = registry.reveal_pii(resident, by=System("test"), reason="check")
+        revealed = registry.reveal_pii(
+            resident, by=System("test"), purpose="verify_identity", note="核对身份信息"
+        )
         plaintexts[resident.name] = revealed
     # Every number the residents ever had, including the phone replaced above.
     plaintexts["赵敏 (old phone)"] = {"phone": "13912345678"}

@@ -199,8 +199,16 @@ def test_only_the_reveal_endpoints_serve_the_full_numbers(seeded: dict[str, Any]
     county_admin = seeded["world"].district_admin
     resident, org = seeded["resident"], seeded["org"]
     api = _api(county_admin)
-    numbers = api.post(f"/api/v1/residents/{resident.pk}/reveal/", {"reason": "核实"}, format="json").json()
+    numbers = api.post(
+        f"/api/v1/residents/{resident.pk}/reveal/",
+        {"purpose": "verify_identity", "note": "核实身份信息"},
+        format="json",
+    ).json()
     assert numbers["id_number"] == sealed.reveal(resident, "id_number")
     assert numbers["id_number"] in seeded["numbers"]
-    contact = api.post(f"/api/v1/organisations/{org.pk}/reveal/", {"reason": "核实"}, format="json").json()
+    contact = api.post(
+        f"/api/v1/organisations/{org.pk}/reveal/",
+        {"purpose": "verify_identity", "note": "核实身份信息"},
+        format="json",
+    ).json()
     assert contact["contact_phone"] == ORG_PHONE

@@ -188,7 +188,9 @@ def test_list_and_detail_show_only_masked_numbers(county: County, head: User) ->
 def test_reveal_returns_numbers_and_writes_an_audit_event(county: County, head: User) -> None:
     zhang = county.residents["a11"]
     response = client_for(head).post(
-        f"{API}/residents/{zhang.pk}/reveal/", {"reason": "上门核实低保"}, format="json"
+        f"{API}/residents/{zhang.pk}/reveal/",
+        {"purpose": "contact_visit", "note": "上门核实低保"},
+        format="json",
     )
     assert response.status_code == 200, response.content
     assert response.json() == {
@@ -198,25 +200,42 @@ def test_reveal_returns_numbers_and_writes_an_audit_event(county: County, head: 
     }
     assert response["Cache-Control"] == "no-store"
     event = AuditEvent.objects.get(action="resident:reveal")
-    assert (event.actor_id, event.target_id, event.reason) == (head.pk, str(zhang.pk), "上门核实低保")
+    assert (event.actor_id, event.target_id, event.reason) == (
+        head.pk,
+        str(zhang.pk),
+        "联系走访：上门核实低保",
+    )
 
 
-@pytest.mark.parametrize("payload", [{}, {"reason": ""}, {"reason": "   "}])
-def test_reveal_without_a_reason_is_a_400_and_audits_nothing(
-    county: County, head: User, payload: dict
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "purpose"),
+        ({"purpose": "verify_identity", "note": ""}, "note"),
+        ({"purpose": "verify_identity", "note": "."}, "note"),
+        ({"purpose": "verify_identity", "note": "   "}, "note"),
+        ({"purpose": "curious", "note": "上门核实低保"}, "purpose"),
+        ({"note": "上门核实低保"}, "purpose"),
+    ],
+)
+def test_reveal_without_a_purpose_and_note_is_a_400_and_audits_nothing(
+    county: County, head: User, payload: dict, field: str
 ) -> None:
     zhang = county.residents["a11"]
-    body = assert_error(
-        client_for(head).post(f"{API}/residents/{zhang.pk}/reveal/", payload, format="json"), 400, "reason"
-    )
-    assert body["code"] == "reason_required"
+    response = client_for(head).post(f"{API}/residents/{zhang.pk}/reveal/", payload, format="json")
+    assert_error(response, 400, field)
+    assert pii.plaintext_id_number(zhang).encode() not in response.content
     assert not AuditEvent.objects.filter(action="resident:reveal").exists()
 
 
 def test_reveal_expiry_follows_the_setting(county: County, head: User, settings: Any) -> None:
     settings.SHEQU_REVEAL_SECONDS = 15
     zhang = county.residents["a11"]
-    response = client_for(head).post(f"{API}/residents/{zhang.pk}/reveal/", {"reason": "核实"}, format="json")
+    response = client_for(head).post(
+        f"{API}/residents/{zhang.pk}/reveal/",
+        {"purpose": "verify_identity", "note": "核实身份证"},
+        format="json",
+    )
     assert response.json()["expires_in"] == 15
 
 

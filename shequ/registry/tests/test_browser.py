@@ -94,7 +94,7 @@ def test_map_draws_the_scope_as_layers(page: Any, county: County, worker: Any) -
     assert page.locator("#map path.leaflet-interactive").count() == 3
 
 
-def test_reveal_asks_for_a_reason_and_masks_again(
+def test_reveal_asks_for_a_purpose_and_note_and_masks_again(
     page: Any, county: County, worker: Any, settings: Any
 ) -> None:
     settings.SHEQU_REVEAL_SECONDS = 3
@@ -108,7 +108,8 @@ def test_reveal_asks_for_a_reason_and_masks_again(
     box = page.locator("#pii-box")
     assert resident.id_number_masked in box.inner_text()
     box.locator("button").first.click()
-    page.fill("#pii-box input[name=reason]", "核对高龄补贴申请人身份")
+    page.select_option("#pii-box select[name=purpose]", "verify_identity")
+    page.fill("#pii-box input[name=note]", "核对高龄补贴申请人身份")
     box.locator("button[type=submit]").click()
     page.wait_for_selector("#pii-box .revealed")
     assert plain in page.locator("#pii-box [data-field=id]").inner_text()
@@ -118,7 +119,9 @@ def test_reveal_asks_for_a_reason_and_masks_again(
     page.wait_for_selector("#tab-history .timeline", state="visible")
     assert "入户走访核实" in page.locator("#tab-history").inner_text()
     screenshot(page, "resident_history")
-    assert AuditEvent.objects.filter(action="resident:reveal", reason="核对高龄补贴申请人身份").exists()
+    assert AuditEvent.objects.filter(
+        action="resident:reveal", reason="核实身份：核对高龄补贴申请人身份"
+    ).exists()
     page.wait_for_function("() => !document.querySelector('#pii-box .revealed')", timeout=8000)
     assert plain not in page.locator("#pii-box").inner_text()
     assert resident.id_number_masked in page.locator("#pii-box [data-field=id]").inner_text()

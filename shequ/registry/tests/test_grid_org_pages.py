@@ -135,18 +135,18 @@ def test_the_organisation_page_shows_its_fields_masked_phone_and_history(
     assert "history_user" not in text and 'class="timeline"' in text
 
 
-def test_the_organisation_phone_is_revealed_with_a_reason_and_audited(
+def test_the_organisation_phone_is_revealed_for_a_purpose_and_audited(
     client: Any, county: County, org: Organization
 ) -> None:
     client.force_login(make_user(Role.GRID_WORKER, county.grid_a1_1))
     url = reverse("registry:organization_reveal", args=[org.pk])
-    refused = client.post(url, {"reason": ""}, HTTP_HX_REQUEST="true")
+    refused = client.post(url, {"purpose": "verify_identity", "note": "."}, HTTP_HX_REQUEST="true")
     assert "13712345678" not in page(refused)
     assert not AuditEvent.objects.filter(action=RegistryAction.REVEAL_CONTACT_PHONE).exists()
-    shown = client.post(url, {"reason": "核实经营情况"}, HTTP_HX_REQUEST="true")
+    shown = client.post(url, {"purpose": "verify_identity", "note": "核实经营情况"}, HTTP_HX_REQUEST="true")
     assert "13712345678" in page(shown)
     event = AuditEvent.objects.get(action=RegistryAction.REVEAL_CONTACT_PHONE)
-    assert event.reason == "核实经营情况"
+    assert event.reason.endswith("核实经营情况") and event.extra["purpose"] == "verify_identity"
 
 
 def test_the_organisation_page_outside_the_scope_is_404_and_a_leader_cannot_reveal(
@@ -158,7 +158,10 @@ def test_the_organisation_page_outside_the_scope_is_404_and_a_leader_cannot_reve
     text = page(client.get(reverse("registry:organization_detail", args=[org.pk])))
     assert reverse("registry:organization_reveal", args=[org.pk]) not in text
     assert (
-        client.post(reverse("registry:organization_reveal", args=[org.pk]), {"reason": "x"}).status_code
+        client.post(
+            reverse("registry:organization_reveal", args=[org.pk]),
+            {"purpose": "verify_identity", "note": "核实经营"},
+        ).status_code
         == 403
     )
 

@@ -97,21 +97,31 @@ def test_reveal_shows_the_full_phone_to_a_community_head_and_is_audited(
 ) -> None:
     head = make_user(Role.COMMUNITY_HEAD, county.community_a1)
     response = client_for(head).post(
-        f"{API}/organisations/{shop.pk}/reveal/", {"reason": "联系消防检查"}, format="json"
+        f"{API}/organisations/{shop.pk}/reveal/",
+        {"purpose": "contact_visit", "note": "联系消防检查"},
+        format="json",
     )
     assert response.status_code == 200
     assert response.json()["contact_phone"] == MOBILE
     assert response["Cache-Control"] == "no-store"
     event = AuditEvent.objects.get(action="organization:reveal")
-    assert (event.actor_id, event.target_id, event.reason) == (head.pk, str(shop.pk), "联系消防检查")
+    assert (event.actor_id, event.target_id, event.reason) == (
+        head.pk,
+        str(shop.pk),
+        "联系走访：联系消防检查",
+    )
 
 
 def test_reveal_needs_a_reason_and_the_reveal_permission(county: County, shop: Organization) -> None:
     head = make_user(Role.COMMUNITY_HEAD, county.community_a1)
     volunteer = make_user(Role.VOLUNTEER, county.community_a1)
-    no_reason = client_for(head).post(f"{API}/organisations/{shop.pk}/reveal/", {"reason": ""}, format="json")
+    no_reason = client_for(head).post(
+        f"{API}/organisations/{shop.pk}/reveal/", {"purpose": "contact_visit", "note": "."}, format="json"
+    )
     refused = client_for(volunteer).post(
-        f"{API}/organisations/{shop.pk}/reveal/", {"reason": "x"}, format="json"
+        f"{API}/organisations/{shop.pk}/reveal/",
+        {"purpose": "contact_visit", "note": "联系消防检查"},
+        format="json",
     )
     assert no_reason.status_code == 400
     assert refused.status_code in (403, 404)

@@ -90,7 +90,8 @@ def test_detail_pages_outside_the_scope_are_404(worker_client: Any, county: Coun
     )
     assert (
         worker_client.post(
-            reverse("registry:resident_reveal", args=[outside.pk]), {"reason": "核实"}
+            reverse("registry:resident_reveal", args=[outside.pk]),
+            {"purpose": "verify_identity", "note": "上门核实"},
         ).status_code
         == 404
     )
@@ -135,23 +136,30 @@ def test_lists_and_detail_show_masked_numbers_only(worker_client: Any, county: C
 def test_reveal_needs_a_reason_and_is_audited(worker_client: Any, worker: Any, county: County) -> None:
     r = county.residents["a11"]
     url = reverse("registry:resident_reveal", args=[r.pk])
-    refused = worker_client.post(url, {"reason": "  "}, **HTMX)
+    refused = worker_client.post(url, {"purpose": "verify_identity", "note": "."}, **HTMX)
     assert refused.status_code == 200
     assert pii.plaintext_id_number(r) not in html(refused)
     assert "errorlist" in html(refused)
     assert not AuditEvent.objects.filter(action="resident:reveal").exists()
 
-    shown = worker_client.post(url, {"reason": "办理高龄补贴核对身份"}, **HTMX)
+    shown = worker_client.post(url, {"purpose": "handle_service", "note": "办理高龄补贴核对身份"}, **HTMX)
     assert pii.plaintext_id_number(r) in html(shown)
     assert "13800000001" in html(shown)
     assert 'x-data="revealed"' in html(shown)
     event = AuditEvent.objects.get(action="resident:reveal")
-    assert event.actor == worker and event.reason == "办理高龄补贴核对身份" and event.target_id == str(r.pk)
+    assert (
+        event.actor == worker
+        and event.reason == "办理业务：办理高龄补贴核对身份"
+        and event.target_id == str(r.pk)
+    )
 
 
 def test_reveal_without_htmx_renders_the_detail_page(worker_client: Any, county: County) -> None:
     r = county.residents["a11"]
-    response = worker_client.post(reverse("registry:resident_reveal", args=[r.pk]), {"reason": "核对"})
+    response = worker_client.post(
+        reverse("registry:resident_reveal", args=[r.pk]),
+        {"purpose": "verify_identity", "note": "核对身份信息"},
+    )
     assert response.status_code == 200 and pii.plaintext_id_number(r) in html(response)
 
 
@@ -164,9 +172,11 @@ def test_pages_with_personal_data_are_never_stored_by_a_cache(worker_client: Any
     r = county.residents["a11"]
     household = r.household
     reveal = reverse("registry:resident_reveal", args=[r.pk])
-    fragment = worker_client.post(reveal, {"reason": "办理高龄补贴核对身份"}, **HTMX)
+    fragment = worker_client.post(
+        reveal, {"purpose": "handle_service", "note": "办理高龄补贴核对身份"}, **HTMX
+    )
     assert pii.plaintext_id_number(r) in html(fragment) and _no_store(fragment)
-    page = worker_client.post(reveal, {"reason": "办理高龄补贴核对身份"})
+    page = worker_client.post(reveal, {"purpose": "handle_service", "note": "办理高龄补贴核对身份"})
     assert pii.plaintext_id_number(r) in html(page) and _no_store(page)
     for url in (
         reverse("registry:residents"),
@@ -184,7 +194,13 @@ def test_a_building_leader_cannot_reveal(client: Any, county: County) -> None:
     r = county.residents["a11"]
     assert client.get(reverse("registry:resident_detail", args=[r.pk])).status_code == 200
     assert "resident_reveal" not in html(client.get(reverse("registry:resident_detail", args=[r.pk])))
-    assert client.post(reverse("registry:resident_reveal", args=[r.pk]), {"reason": "x"}).status_code == 403
+    assert (
+        client.post(
+            reverse("registry:resident_reveal", args=[r.pk]),
+            {"purpose": "verify_identity", "note": "核对身份信息"},
+        ).status_code
+        == 403
+    )
     assert not AuditEvent.objects.filter(action="resident:reveal").exists()
 
 
@@ -420,8 +436,10 @@ def test_export_buttons_download_the_filtered_list(worker_client: Any, county: C
 
 
 def test_audit_page_is_for_admins_in_scope(client: Any, worker: Any, county: County) -> None:
-    services.reveal_pii(county.residents["a11"], by=worker, reason="核对低保")
-    services.reveal_pii(county.residents["b11"], by=System("test"), reason="县里核对")
+    services.reveal_pii(county.residents["a11"], by=worker, purpose="verify_identity", note="核对低保")
+    services.reveal_pii(
+        county.residents["b11"], by=System("test"), purpose="verify_identity", note="县里核对"
+    )
     head = make_user(Role.COMMUNITY_HEAD, county.community_a1)
     client.force_login(head)
     page = html(client.get(reverse("audit:events")))

@@ -330,7 +330,7 @@ RESIDENT_WRITES = [
         "reveal",
         "post",
         "reveal/",
-        {"reason": "核实身份"},
+        {"purpose": "verify_identity", "note": "核实身份信息"},
         Perm.REVEAL_PII,
         200,
         lambda r: AuditEvent.objects.filter(action="resident:reveal", target_id=str(r.pk)).exists(),

@@ -52,7 +52,7 @@ def test_resident_card_shows_particulars_and_masked_numbers_only(
     r = county.residents["a11"]
     services.update_resident(r, by=System("test"), fields={"workplace": "熟溪食品厂"}, reason="test")
     spouse = add_resident(r.dwelling, "张丽", household=r.household, relation_to_head="10")
-    full_id = services.reveal_pii(r, by=System("test"), reason="test")["id_number"]
+    full_id = services.reveal_pii(r, by=System("test"), purpose="verify_identity", note="test")["id_number"]
 
     text = pdf_text(worker_client.get(reverse("registry:resident_pdf", args=[r.pk])))
 
@@ -80,7 +80,10 @@ def test_household_card_lists_every_member(county: County, worker_client: Client
     assert head.household.number in text
     assert "张伟" in text and "张小明" in text
     assert child.id_number_masked in text
-    assert services.reveal_pii(child, by=System("test"), reason="test")["id_number"] not in text
+    assert (
+        services.reveal_pii(child, by=System("test"), purpose="verify_identity", note="test")["id_number"]
+        not in text
+    )
     assert AuditEvent.objects.filter(
         action=RegistryAction.PRINT_HOUSEHOLD, target_id=str(head.household_id)
     ).exists()

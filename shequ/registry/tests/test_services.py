@@ -128,7 +128,9 @@ def test_those_who_may_reveal_the_holder_are_told_where_the_number_is(county: Co
 
 def test_changing_an_id_number_to_someone_elses_is_refused(county: County, worker: Any) -> None:
     r = _register(county, worker)
-    taken = services.reveal_pii(county.residents["a11"], by=System("test"), reason="x")["id_number"]
+    taken = services.reveal_pii(
+        county.residents["a11"], by=System("test"), purpose="verify_identity", note="核对身份信息"
+    )["id_number"]
     with pytest.raises(RuleError) as info:
         services.update_resident(r, by=worker, fields={"id_number": taken}, reason="改号")
     assert info.value.code == "id_number_unavailable"
@@ -354,23 +356,30 @@ def test_removing_a_tag_keeps_who_removed_it_and_why(county: County, worker: Any
 
 
 def test_reveal_needs_a_reason(county: County, worker: Any) -> None:
-    for reason in ["", "   "]:
+    for reason in ["", "   ", ".", "核实", " 核 \x1b "]:
         with pytest.raises(RuleError) as info:
-            services.reveal_pii(county.residents["a11"], by=worker, reason=reason)
-        assert info.value.code == "reason_required"
-        assert "reason" in info.value.fields
+            services.reveal_pii(county.residents["a11"], by=worker, purpose="verify_identity", note=reason)
+        assert info.value.code == "purpose_required"
+        assert "note" in info.value.fields and "purpose" not in info.value.fields
+    for purpose in ["", "curious"]:
+        with pytest.raises(RuleError) as info:
+            services.reveal_pii(county.residents["a11"], by=worker, purpose=purpose, note="上门核实低保")
+        assert list(info.value.fields) == ["purpose"]
     assert not AuditEvent.objects.filter(action="resident:reveal").exists()
 
 
 def test_reveal_returns_the_numbers_and_writes_an_audit_event(county: County, worker: Any) -> None:
     r = county.residents["a11"]
-    numbers = services.reveal_pii(r, by=worker, reason="办理养老补贴", ip_address="10.0.0.8")
+    numbers = services.reveal_pii(
+        r, by=worker, purpose="verify_identity", note="办理养老补贴", ip_address="10.0.0.8"
+    )
     assert numbers["phone"] == "13800000001"
     assert numbers["id_number"][:6] == "330723" and numbers["id_number"][-4:] == r.id_number_masked[-4:]
     event = AuditEvent.objects.get(action="resident:reveal")
     assert event.actor == worker
     assert (event.target_type, event.target_id) == ("registry.resident", str(r.pk))
-    assert event.reason == "办理养老补贴"
+    assert event.reason == "核实身份：办理养老补贴"
+    assert event.extra == {"purpose": "verify_identity"}
     assert event.area_path == r.area_path
     assert event.ip_address == "10.0.0.8"
 
@@ -380,16 +389,16 @@ def test_roles_without_reveal_permission_cannot_reveal(county: County, role: Rol
     node = county.grid_a1_1 if role == Role.BUILDING_LEADER else county.community_a1
     user = make_user(role, node)
     with pytest.raises(RuleError) as info:
-        services.reveal_pii(county.residents["a11"], by=user, reason="好奇")
+        services.reveal_pii(county.residents["a11"], by=user, purpose="verify_identity", note="核对身份信息")
     assert info.value.code == "forbidden"
     assert not AuditEvent.objects.filter(action="resident:reveal").exists()
 
 
 def test_grid_worker_cannot_reveal_outside_grid(county: County) -> None:
     gw = make_user(Role.GRID_WORKER, county.grid_a1_1)
-    assert services.reveal_pii(county.residents["a11"], by=gw, reason="走访")
+    assert services.reveal_pii(county.residents["a11"], by=gw, purpose="verify_identity", note="核对身份信息")
     with pytest.raises(RuleError):
-        services.reveal_pii(county.residents["a12"], by=gw, reason="走访")
+        services.reveal_pii(county.residents["a12"], by=gw, purpose="verify_identity", note="核对身份信息")
     assert AuditEvent.objects.filter(action="resident:reveal").count() == 1
 
 
@@ -584,7 +593,9 @@ def test_search_by_name_pinyin_phone_or_address(county: County, text: str, names
 
 def test_search_by_full_id_number_goes_through_the_digest(county: County) -> None:
     r = county.residents["a21"]
-    number = services.reveal_pii(r, by=System("test"), reason="x")["id_number"]
+    number = services.reveal_pii(r, by=System("test"), purpose="verify_identity", note="核对身份信息")[
+        "id_number"
+    ]
     assert _search(number) == {"王芳"}
     assert _search(f" {number[:6]} {number[6:14]} {number[14:].lower()} ") == {"王芳"}
     assert _search(number[:17] + ("0" if number[17] != "0" else "1")) == set()

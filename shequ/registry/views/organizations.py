@@ -30,6 +30,7 @@ def _context(request: HttpRequest, org: Organization, **extra: Any) -> dict[str,
         "reveal_form": RevealForm(),
         "phone": None,
         "reveal_seconds": settings.SHEQU_REVEAL_SECONDS,
+        "reveal_note_min": settings.SHEQU_REVEAL_NOTE_MIN_LENGTH,
     }
     ctx.update(extra)
     return ctx
@@ -45,7 +46,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @perm_required(Perm.REVEAL_PII)
 @require_POST
 def organization_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    """The full contact phone for a stated reason, as a resident's numbers are revealed."""
+    """The full contact phone for a purpose and a note, within the same limits as a resident's numbers."""
     org = selectors.organization_get_for(request.user, pk)
     form = RevealForm(request.POST)
     phone: str | None = None
@@ -54,7 +55,8 @@ def organization_reveal(request: HttpRequest, pk: int) -> HttpResponse:
             phone = services.reveal_contact_phone(
                 org,
                 by=acting_user(request),
-                reason=form.cleaned_data["reason"],
+                purpose=form.cleaned_data["purpose"],
+                note=form.cleaned_data["note"],
                 ip_address=client_ip(request),
             )
         except RuleError as exc:
@@ -63,7 +65,7 @@ def organization_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if is_htmx(request):
         return render(request, "registry/organizations/_phone.html", ctx)
     if phone is None:
-        for e in form.errors.get("reason", []) + form.non_field_errors():
+        for e in form.errors.get("purpose", []) + form.errors.get("note", []) + form.non_field_errors():
             messages.error(request, str(e))
         return redirect("registry:organization_detail", pk=org.pk)
     history = list(org.history.select_related("history_user").order_by("-history_date", "-history_id")[:30])

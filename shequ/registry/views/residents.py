@@ -223,6 +223,7 @@ def _detail_context(
         if can_change
         else None,
         "reveal_seconds": settings.SHEQU_REVEAL_SECONDS,
+        "reveal_note_min": settings.SHEQU_REVEAL_NOTE_MIN_LENGTH,
     }
     ctx.update(extra)
     return ctx
@@ -271,7 +272,8 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @perm_required(Perm.REVEAL_PII)
 @require_POST
 def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    """Full numbers for a stated reason; audited by the service, shown for a limited time."""
+    """Full numbers for a purpose and a note, within the per-user limits; audited by the
+    service, shown for a limited time."""
     resident = selectors.resident_get_for(request.user, pk)
     form = RevealForm(request.POST)
     numbers: dict[str, str] | None = None
@@ -280,7 +282,8 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
             numbers = services.reveal_pii(
                 resident,
                 by=acting_user(request),
-                reason=form.cleaned_data["reason"],
+                purpose=form.cleaned_data["purpose"],
+                note=form.cleaned_data["note"],
                 ip_address=client_ip(request),
             )
         except RuleError as exc:
@@ -291,11 +294,12 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         "reveal_form": form,
         "can_reveal": True,
         "reveal_seconds": settings.SHEQU_REVEAL_SECONDS,
+        "reveal_note_min": settings.SHEQU_REVEAL_NOTE_MIN_LENGTH,
     }
     if is_htmx(request):
         return render(request, "registry/residents/_pii.html", ctx)
     if numbers is None:
-        for e in form.errors.get("reason", []) + form.non_field_errors():
+        for e in form.errors.get("purpose", []) + form.errors.get("note", []) + form.non_field_errors():
             messages.error(request, str(e))
         return redirect("registry:resident_detail", pk=resident.pk)
     return render(

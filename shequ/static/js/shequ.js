@@ -62,7 +62,7 @@
         ask: function () {
           var self = this;
           this.asking = true;
-          this.$nextTick(function () { self.$refs.reason.focus(); });
+          this.$nextTick(function () { self.$refs.purpose.focus(); });
         },
         cancel: function () { this.asking = false; }
       };
