@@ -364,6 +364,7 @@ def issue_api_token(user: User, *, by: Actor, ip_address: str | None = None) -> 
     instance, key = AuthToken.objects.create(
         user=user, expiry=dt.timedelta(hours=settings.SHEQU_TOKEN_TTL_HOURS)
     )
+    AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
     keep = settings.SHEQU_TOKEN_LIMIT_PER_USER
     surplus = list(
         AuthToken.objects.filter(user=user)

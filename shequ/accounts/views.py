@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from shequ.core.errors import RuleError
@@ -242,7 +243,8 @@ def user_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "revoke_tokens":
             count = services.revoke_all_api_tokens(target, by=request.user, ip_address=client_ip(request))
-            messages.success(request, _("%(count)d API tokens revoked.") % {"count": count})
+            text = ngettext("%(count)d API token revoked.", "%(count)d API tokens revoked.", count)
+            messages.success(request, text % {"count": count})
         elif action == "unlock":
             services.unlock_user(target, by=request.user)
             messages.success(request, _("The account is unlocked."))

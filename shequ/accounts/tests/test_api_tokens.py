@@ -4,11 +4,13 @@ with the password, a lock-out and deactivation (finding 9 of the second security
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from knox.models import AuthToken
@@ -26,6 +28,14 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 TOKEN_URL = f"{API}/auth/token/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """The token endpoint's rate limit counts in the cache; no test may leave its count behind."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
