@@ -218,3 +218,16 @@ def test_the_django_admin_lists_digests_never_keys(worker: User, settings: Any) 
     assert response.status_code == 200
     html = response.content.decode()
     assert AuthToken.objects.get(user=worker).digest in html and key not in html
+
+
+def test_the_tokens_page_and_the_user_page_speak_chinese(worker: User) -> None:
+    _obtain()
+    page = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page.force_login(worker)
+    html = page.get("/accounts/tokens/").content.decode()
+    assert "我的 API 令牌" in html and "全部吊销" in html and "到期时间" in html
+    admin = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    admin.force_login(make_user(Role.ADMIN, username="root"))
+    assert "1 个 API 令牌" in admin.get(f"/accounts/users/{worker.pk}/").content.decode()
+    response = admin.post(f"/accounts/users/{worker.pk}/revoke_tokens/", follow=True)
+    assert "已吊销 1 个 API 令牌。" in response.content.decode()
