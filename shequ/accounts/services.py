@@ -327,9 +327,9 @@ def set_password(user: User, *, password: str, by: Actor) -> None:
         ) from exc
     if not is_system(by) and by.pk != user.pk:
         _check_can_manage(by, user)
-    user.set_password(password)
-    user.save(update_fields=["password"])
     revoked = _revoke_all(user)  # a token must not outlive the password that obtained it
+    user.set_password(password)
+    user.save(update_fields=["password"])  # User.save revokes too, for paths that skip this service
     record_event(
         actor=by,
         action=AccountAction.SET_PASSWORD,

@@ -131,6 +131,17 @@ def test_a_password_set_by_an_admin_revokes_every_token(worker: User) -> None:
     assert not _works(key)
 
 
+def test_a_password_set_outside_the_services_revokes_every_token_too(worker: User) -> None:
+    """The Django admin's password form and `manage.py changepassword` call set_password and save."""
+    key = _obtain()["token"]
+    worker.full_name = "王五"
+    worker.save()
+    assert _works(key)  # other edits leave tokens alone
+    worker.set_password("Another-Passw0rd-2026")
+    worker.save()
+    assert not _works(key)
+
+
 def test_deactivation_revokes_every_token(worker: User) -> None:
     key = _obtain()["token"]
     services.deactivate_user(worker, by=make_user(Role.ADMIN, username="root"))
