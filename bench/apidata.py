@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from shequ.registry import selectors
 
@@ -20,7 +20,8 @@ def _sample(ids: list[int], n: int, rng: random.Random) -> list[int]:
 def setup() -> dict[str, Any]:
     rng = random.Random(11)
     users = {u.username: u for u in get_user_model().objects.filter(username__in=USERS)}
-    tokens = {name: Token.objects.get_or_create(user=user)[0].key for name, user in users.items()}
+    # knox keeps only digests: a fresh token per run, valid for SHEQU_TOKEN_TTL_HOURS (ample for a run).
+    tokens = {name: AuthToken.objects.create(user=user)[1] for name, user in users.items()}
     worker = users["worker"]
     residents = list(selectors.residents_visible_to(worker, with_tags=False).values_list("pk", flat=True))
     names = list(

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from shequ.accounts.api import ObtainTokenView
+from shequ.accounts.api import ObtainTokenView, TokenViewSet
 from shequ.cases.api import CaseFiguresView
 from shequ.cases.api import register as register_cases
 from shequ.registry.api import register as register_registry
@@ -14,6 +14,7 @@ router = DefaultRouter()
 router.include_format_suffixes = False
 register_registry(router)
 register_cases(router)
+router.register("tokens", TokenViewSet, basename="token")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

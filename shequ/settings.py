@@ -4,6 +4,7 @@ Defaults are safe for a laptop demo; `SHEQU_PRODUCTION=1` turns on everything
 `manage.py check --deploy` asks for and refuses to start without real keys.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -32,7 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens stored hashed, with an expiry (DRF's authtoken stored them in clear)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served locally: no CDN on the county intranet
@@ -133,6 +134,16 @@ SHEQU_ADMIN_ENABLED = env.bool("SHEQU_ADMIN_ENABLED", default=False)
 SHEQU_IDLE_TIMEOUT_MINUTES = env.int("SHEQU_IDLE_TIMEOUT_MINUTES", default=30)
 # Failed logins per client address (page and API) before that address must wait (docs/security.md).
 SHEQU_LOGIN_IP_RATE = env.str("SHEQU_LOGIN_IP_RATE", default="30/15min")
+# API tokens (knox): stored as a SHA-512 digest, valid for SHEQU_TOKEN_TTL_HOURS from issue, never
+# renewed by use (a stolen token dies on schedule); a user keeps at most SHEQU_TOKEN_LIMIT_PER_USER,
+# the oldest dropped when a new one is issued. Revoked on a password change, a lock and deactivation.
+SHEQU_TOKEN_TTL_HOURS = env.int("SHEQU_TOKEN_TTL_HOURS", default=10)
+SHEQU_TOKEN_LIMIT_PER_USER = env.int("SHEQU_TOKEN_LIMIT_PER_USER", default=10)
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=SHEQU_TOKEN_TTL_HOURS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 SESSION_COOKIE_AGE = SHEQU_IDLE_TIMEOUT_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the cookie age counts from the last request: an idle timeout
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -183,7 +194,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "shequ.accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

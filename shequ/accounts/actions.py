@@ -15,3 +15,4 @@ class AccountAction(models.TextChoices):
     DEACTIVATE = "user:deactivate", _("Deactivated user")
     SET_PASSWORD = "user:set_password", _("Set password")
     ISSUE_TOKEN = "token:issue", _("Issued an API token")
+    REVOKE_TOKEN = "token:revoke", _("Revoked an API token")

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from shequ.accounts.actions import AccountAction
 from shequ.audit.services import record_event
@@ -99,6 +99,8 @@ def _record_failure(username: str, address: str) -> None:
             lock.locked_until, lock.failures = now + window, 0
             user = User.objects.filter(username=username).first()
             if user is not None:
+                # Someone is guessing this password: tokens already out may be what they are after.
+                revoked = _revoke_all(user)
                 record_event(
                     actor=System("login policy"),
                     action=AccountAction.LOCK,
@@ -106,6 +108,7 @@ def _record_failure(username: str, address: str) -> None:
                     area_path=scope_mod.home_path(user),
                     reason=_("Repeated failed logins"),
                     ip_address=address if _is_ip(address) else None,
+                    extra={"tokens_revoked": revoked},
                 )
         lock.save()
 
@@ -324,10 +327,15 @@ def set_password(user: User, *, password: str, by: Actor) -> None:
         ) from exc
     if not is_system(by) and by.pk != user.pk:
         _check_can_manage(by, user)
+    revoked = _revoke_all(user)  # a token must not outlive the password that obtained it
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.save(update_fields=["password"])  # User.save revokes too, for paths that skip this service
     record_event(
-        actor=by, action=AccountAction.SET_PASSWORD, target=user, area_path=scope_mod.home_path(user)
+        actor=by,
+        action=AccountAction.SET_PASSWORD,
+        target=user,
+        area_path=scope_mod.home_path(user),
+        extra={"tokens_revoked": revoked},
     )
 
 
@@ -335,22 +343,86 @@ def set_password(user: User, *, password: str, by: Actor) -> None:
 def deactivate_user(user: User, *, by: Actor) -> None:
     _check_can_manage(by, user)
     User.objects.filter(pk=user.pk).update(is_active=False)
-    record_event(actor=by, action=AccountAction.DEACTIVATE, target=user, area_path=scope_mod.home_path(user))
+    revoked = _revoke_all(user)
+    record_event(
+        actor=by,
+        action=AccountAction.DEACTIVATE,
+        target=user,
+        area_path=scope_mod.home_path(user),
+        extra={"tokens_revoked": revoked},
+    )
 
 
 @transaction.atomic
-def issue_api_token(user: User, *, by: Actor, ip_address: str | None = None) -> str:
-    """The user's API token (`Authorization: Token ...`), created on first use. Only the user
-    themself or a job may ask for it; every issue is audited with the address that asked."""
+def issue_api_token(user: User, *, by: Actor, ip_address: str | None = None) -> tuple[str, AuthToken]:
+    """A new API token for the user (`Authorization: Token ...`): the key is returned once and only
+    its digest is stored; it expires after SHEQU_TOKEN_TTL_HOURS. Past SHEQU_TOKEN_LIMIT_PER_USER
+    the oldest tokens are dropped, so a script that logs in every run cannot pile them up. Only the
+    user themself or a job may ask for it; every issue is audited with the address that asked."""
     if not is_system(by) and by.pk != user.pk:
         raise RuleError("forbidden", _("You do not have permission to do this here."))
-    token, created = Token.objects.get_or_create(user=user)
+    instance, key = AuthToken.objects.create(
+        user=user, expiry=dt.timedelta(hours=settings.SHEQU_TOKEN_TTL_HOURS)
+    )
+    AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+    keep = settings.SHEQU_TOKEN_LIMIT_PER_USER
+    surplus = list(
+        AuthToken.objects.filter(user=user)
+        .order_by("-created", "-digest")
+        .values_list("digest", flat=True)[keep:]
+    )
+    if surplus:
+        AuthToken.objects.filter(digest__in=surplus).delete()
     record_event(
         actor=by,
         action=AccountAction.ISSUE_TOKEN,
         target=user,
         area_path=scope_mod.home_path(user),
         ip_address=ip_address,
-        extra={"new": created},
+        extra={
+            "token": instance.token_key[:8],
+            "expiry": instance.expiry.isoformat() if instance.expiry else None,
+        },
     )
-    return str(token.key)
+    return key, instance
+
+
+def _revoke_all(user: User) -> int:
+    """Delete every API token of the user; the callers audit the event that made it necessary."""
+    count, _per_model = AuthToken.objects.filter(user=user).delete()
+    return count
+
+
+@transaction.atomic
+def revoke_api_token(token: AuthToken, *, by: Actor, ip_address: str | None = None) -> None:
+    """Revoke one API token: its owner may, and so may whoever manages the owner's account."""
+    user = token.user
+    if not is_system(by) and by.pk != user.pk:
+        _check_can_manage(by, user)
+    label = token.token_key[:8]
+    token.delete()
+    record_event(
+        actor=by,
+        action=AccountAction.REVOKE_TOKEN,
+        target=user,
+        area_path=scope_mod.home_path(user),
+        ip_address=ip_address,
+        extra={"token": label},
+    )
+
+
+@transaction.atomic
+def revoke_all_api_tokens(user: User, *, by: Actor, ip_address: str | None = None) -> int:
+    """Revoke every API token of the user (from the user's page, by whoever manages the account)."""
+    if not is_system(by) and by.pk != user.pk:
+        _check_can_manage(by, user)
+    count = _revoke_all(user)
+    record_event(
+        actor=by,
+        action=AccountAction.REVOKE_TOKEN,
+        target=user,
+        area_path=scope_mod.home_path(user),
+        ip_address=ip_address,
+        extra={"all": True, "count": count},
+    )
+    return count

@@ -14,12 +14,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from shequ.core.errors import RuleError
+from shequ.core.http import client_ip
 from shequ.core.pages import add_rule_errors, paginate, safe_next
 
-from . import services
+from . import selectors, services
 from .decorators import perm_required
 from .forms import AssignmentForm, LoginForm, PasswordChangeForm, UserCreateForm, role_choices
 from .middleware import SESSION_KEY
@@ -49,6 +51,24 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(safe_next(request, reverse("registry:dashboard")))
     context = {"form": form, "next": request.GET.get("next", "")}
     return render(request, "accounts/login.html", context, status=status)
+
+
+@login_required
+def tokens_view(request: AuthedRequest) -> HttpResponse:
+    """My API tokens: when each was issued and expires; revoke one or all. Keys are never shown."""
+    if request.method == "POST":
+        tokens = selectors.live_tokens_of(request.user)
+        chosen = request.POST.get("token", "")
+        if chosen == "all":
+            services.revoke_all_api_tokens(request.user, by=request.user, ip_address=client_ip(request))
+            messages.success(request, _("All your API tokens are revoked."))
+        elif (token := tokens.filter(token_key=chosen).first()) is not None:
+            services.revoke_api_token(token, by=request.user, ip_address=client_ip(request))
+            messages.success(request, _("The API token is revoked."))
+        else:
+            messages.error(request, _("That API token no longer exists."))
+        return redirect("accounts:tokens")
+    return render(request, "accounts/tokens.html", {"tokens": selectors.live_tokens_of(request.user)})
 
 
 @login_required
@@ -207,9 +227,13 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         (a, scope.covers(a.scope_path) if a.scope_path else scope.everything)
         for a in target.assignments.all()
     ]
-    return render(
-        request, "accounts/user_detail.html", {"target": target, "form": form, "assignments": assignments}
-    )
+    context = {
+        "target": target,
+        "form": form,
+        "assignments": assignments,
+        "token_count": selectors.live_tokens_of(target).count(),
+    }
+    return render(request, "accounts/user_detail.html", context)
 
 
 @perm_required(Perm.MANAGE_USERS)
@@ -217,7 +241,11 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def user_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     target = _user_or_404(request, pk)
     try:
-        if action == "unlock":
+        if action == "revoke_tokens":
+            count = services.revoke_all_api_tokens(target, by=request.user, ip_address=client_ip(request))
+            text = ngettext("%(count)d API token revoked.", "%(count)d API tokens revoked.", count)
+            messages.success(request, text % {"count": count})
+        elif action == "unlock":
             services.unlock_user(target, by=request.user)
             messages.success(request, _("The account is unlocked."))
         elif action == "deactivate":

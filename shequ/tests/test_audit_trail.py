@@ -167,6 +167,12 @@ def _prepare_accounts(name: str, w: CaseWorld) -> Verb:
         return lambda by: accounts.deactivate_user(w.worker, by=by)
     if name == "issue_api_token":
         return lambda by: accounts.issue_api_token(w.worker, by=by, ip_address="10.1.2.3")
+    if name == "revoke_api_token":
+        _key, token = accounts.issue_api_token(w.worker, by=SYSTEM)
+        return lambda by: accounts.revoke_api_token(token, by=by, ip_address="10.1.2.3")
+    if name == "revoke_all_api_tokens":
+        accounts.issue_api_token(w.worker, by=SYSTEM)
+        return lambda by: accounts.revoke_all_api_tokens(w.worker, by=by, ip_address="10.1.2.3")
     raise AssertionError(name)
 
 
@@ -292,6 +298,8 @@ VERBS: dict[str, tuple[str, Callable[[str, CaseWorld], Verb]]] = {
             "unlock_user": "user:unlock",
             "deactivate_user": "user:deactivate",
             "issue_api_token": "token:issue",
+            "revoke_api_token": "token:revoke",
+            "revoke_all_api_tokens": "token:revoke",
         }.items()
     },
     **{

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from shequ.accounts.models import User
@@ -272,9 +272,9 @@ class Who:
         return node is None or unit.area_path.startswith(node) or node.startswith(unit.area_path)
 
     def client(self) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=self.user)
+        _instance, token_key = AuthToken.objects.create(user=self.user)
         client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
         return client
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from shequ.cases import services
@@ -56,9 +56,9 @@ def test_a_portal_report_is_stored_without_control_characters(world: CaseWorld) 
 
 
 def test_the_api_stores_a_case_without_control_characters(world: CaseWorld) -> None:
-    token, _ = Token.objects.get_or_create(user=world.grid_worker)
+    _instance, token_key = AuthToken.objects.create(user=world.grid_worker)
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
     payload = {
         "category": world.category.code,
         "description": "井盖\x1b缺失\r\n请尽快处理",

@@ -35,7 +35,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -248,7 +248,7 @@ def _quiet_client_errors() -> Iterator[None]:
 
 
 def _token_for(role: str, node: Any = None) -> dict[str, str]:
-    return {"Authorization": f"Token {Token.objects.create(user=make_user(role, node)).key}"}
+    return {"Authorization": f"Token {AuthToken.objects.create(user=make_user(role, node))[1]}"}
 
 
 def test_every_operation_as_a_system_admin(ids: RealIds) -> None:

@@ -29,7 +29,7 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from shequ.accounts.models import User
@@ -126,9 +126,9 @@ REPORTER_PHONE = "13800138000"
 
 
 def _api(user: User) -> APIClient:
-    token, _ = Token.objects.get_or_create(user=user)
+    _instance, token_key = AuthToken.objects.create(user=user)
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
     return client
 
 

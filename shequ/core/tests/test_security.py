@@ -159,7 +159,7 @@ def test_an_account_locked_on_the_login_page_cannot_use_the_admin_or_the_token_e
     admin_client = Client()
     admin_client.post(ADMIN_LOGIN, {"username": "root", "password": PASSWORD})
     assert "_auth_user_id" not in admin_client.session
-    assert admin_client.get("/django-admin/authtoken/tokenproxy/").status_code == 302
+    assert admin_client.get("/django-admin/knox/authtoken/").status_code == 302
     token = Client().post(TOKEN, {"username": "root", "password": PASSWORD}, content_type="application/json")
     assert token.status_code == 400 and token.json()["code"] == "account_locked"
 
@@ -184,7 +184,7 @@ def test_the_django_admin_is_off_unless_a_setting_turns_it_on(county: County) ->
     assert client.post(ADMIN_LOGIN, {"username": "root", "password": PASSWORD}).status_code == 404
     client.force_login(make_user(Role.ADMIN, username="root"))
     assert client.get("/django-admin/").status_code == 404
-    assert client.get("/django-admin/authtoken/tokenproxy/").status_code == 404
+    assert client.get("/django-admin/knox/authtoken/").status_code == 404
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from shequ.accounts.models import User
@@ -34,8 +34,8 @@ def _fast_passwords(settings: Any) -> None:
 def client_for(user: User | None, *, language: str = "en") -> APIClient:
     client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _instance, token_key = AuthToken.objects.create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
     return client
 
 
@@ -490,7 +490,9 @@ def test_token_flow(county: County) -> None:
     response = client.post(f"{API}/auth/token/", {"username": "wangwu", "password": PASSWORD}, format="json")
     assert response.status_code == 200, response.content
     token = response.json()["token"]
-    assert Token.objects.get(user=user).key == token
+    stored = AuthToken.objects.get(user=user)
+    assert stored.expiry is not None and response.json()["expiry"]
+    assert token not in {stored.digest, stored.token_key}  # the key itself is never stored
     assert client.get(f"{API}/residents/").status_code == 401
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert names(client.get(f"{API}/residents/")) == {"张伟"}
@@ -511,7 +513,7 @@ def test_token_refuses_bad_credentials_and_locked_accounts(county: County, setti
         assert body["code"] == "login_failed"
     body = assert_error(client.post(url, {"username": "wangwu", "password": PASSWORD}, format="json"), 400)
     assert body["code"] == "account_locked"
-    assert not Token.objects.filter(user__username="wangwu").exists()
+    assert not AuthToken.objects.filter(user__username="wangwu").exists()
 
 
 def test_session_auth_works_for_the_pages_scripts(county: County, head: User) -> None:

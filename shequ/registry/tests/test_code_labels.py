@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from knox.models import AuthToken
 from openpyxl import Workbook
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from shequ.accounts.roles import Role
@@ -95,8 +95,8 @@ NEW_ID = make_id("330723", dt.date(1991, 7, 8), 31)
 def api_client(county: County) -> APIClient:
     head = make_user(Role.COMMUNITY_HEAD, county.community_a1)
     client = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    token, _ = Token.objects.get_or_create(user=head)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _instance, token_key = AuthToken.objects.create(user=head)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
     return client
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import translation
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient, APIRequestFactory
 
 from shequ.accounts.models import User
@@ -26,7 +26,7 @@ URL = "/api/v1/residents/"
 
 def client_for(user: User, language: str) -> APIClient:
     client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return client
 
 

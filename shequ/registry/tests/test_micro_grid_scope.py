@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from shequ.accounts import services as accounts
@@ -82,7 +82,7 @@ def test_the_leader_sees_only_their_micro_grids_buildings_and_residents(
 def test_the_api_lists_only_the_leaders_micro_grid(county: County, neighbours: dict[str, Building]) -> None:
     leader = leader_at(county.micro_a1_1_1)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=leader).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=leader)[1]}")
     residents = client.get(f"{API}/residents/").json()["results"]
     assert [r["name"] for r in residents] == ["张伟"]
     buildings = client.get(f"{API}/buildings/").json()["results"]

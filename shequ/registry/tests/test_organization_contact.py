@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from shequ.accounts.models import User
@@ -46,9 +46,9 @@ def _fast_passwords(settings: Any) -> None:
 
 
 def client_for(user: User) -> APIClient:
-    token, _ = Token.objects.get_or_create(user=user)
+    _instance, token_key = AuthToken.objects.create(user=user)
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
     return client
 
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from shequ.accounts.models import User
@@ -102,9 +102,9 @@ class World:
         return self.may(perm) and (self.covers(path) or (with_ancestors and self.is_ancestor(path)))
 
     def client(self) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=self.user)
+        _instance, token_key = AuthToken.objects.create(user=self.user)
         client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
         return client
 
 
@@ -523,7 +523,7 @@ def test_resident_list_makes_the_same_few_queries_for_any_page_length(
         registry.add_tag(resident, tag=veteran, by=System("test"))
     user = make_user(Role.DISTRICT_ADMIN, county.district)
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     with django_assert_max_num_queries(QUERY_BOUND):
         response = client.get(f"{API}/residents/", {"page_size": 100})
     assert response.json()["count"] == rows_wanted

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from shequ.accounts.roles import Role
@@ -42,9 +42,9 @@ def test_the_resident_form_stores_text_without_control_characters(client: Any, c
 
 def test_the_api_stores_a_resident_without_control_characters(county: County) -> None:
     head = make_user(Role.COMMUNITY_HEAD, county.community_a1)
-    token, _ = Token.objects.get_or_create(user=head)
+    _instance, token_key = AuthToken.objects.create(user=head)
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
     number = make_id("330723", dt.date(1990, 5, 6), 2)
     full_width = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
     response = client.post(
