@@ -32,6 +32,7 @@ urlpatterns = [
     path("organizations/", places.organization_list, name="organizations"),
     path("map/", places.map_page, name="map"),
     path("map/data/", places.map_data, name="map_data"),
+    path("map/base/", places.map_base, name="map_base"),
 ]
 
 # --- import and export (views/imports.py) ---
