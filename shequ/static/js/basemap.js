@@ -139,7 +139,9 @@
       el.setAttribute("data-base-preset", "none");
       drawOwn();
     }
-    return { config: cfg, toMap: toMap, fromMap: fromMap, geoJSON: geoJSON };
+    var api = { map: map, config: cfg, toMap: toMap, fromMap: fromMap, geoJSON: geoJSON };
+    el.shequBase = api;  // for the browser tests
+    return api;
   }
 
   var MAX_LABELS = 300;  // building names drawn at once; more would hide each other and the map
@@ -148,6 +150,8 @@
      middle of their buildings, community and grid names. */
   function ownLayer(map, el, data, toMap) {
     var L = root.L;
+    // Names under the page's own overlays (a case's point, a picked pin), as on a printed base map.
+    if (!map.getPane("baseLabels")) { map.createPane("baseLabels").style.zIndex = 350; }
     var renderer = L.canvas({ padding: 0.3 });
     var dots = L.layerGroup().addTo(map);
     var buildings = ((data.buildings || {}).features || []).map(function (f) {
@@ -169,14 +173,15 @@
 
     function label(latlng, text, cls) {
       return L.marker(latlng, {
-        interactive: false, keyboard: false,
+        interactive: false, keyboard: false, pane: "baseLabels",
         icon: L.divIcon({ className: "base-label " + cls, html: "<span>" + esc(text) + "</span>", iconSize: null })
       });
     }
 
     var names = L.layerGroup().addTo(map);
     // A page that writes area names itself (the grid map, the portal's picker) says data-base-areas="off".
-    var areas = el.getAttribute("data-base-areas") === "off" ? [] : ((data.areas || {}).features || []);
+    var allAreas = (data.areas || {}).features || [];
+    var areas = el.getAttribute("data-base-areas") === "off" ? [] : allAreas;
     areas.forEach(function (f) {
       var c = f.geometry.coordinates, p = f.properties || {};
       label(toMap([c[1], c[0]]), p.name, "base-" + (p.kind || "area")).addTo(names);
@@ -187,15 +192,48 @@
       label([e.lat / e.n, e.lng / e.n], name, "base-estate").addTo(estateNames);
     });
 
-    // Building names only for the buildings in view, once few enough are in view to read.
+    // Building names only for the buildings in view, once few enough are in view to read, and only
+    // where a name does not cover another name (estate and area names are placed first).
+    var fixed = [];
+    allAreas.forEach(function (f) {  // drawn here or by the page: either way, not to be covered
+      var c = f.geometry.coordinates;
+      fixed.push({ latlng: toMap([c[1], c[0]]), text: (f.properties || {}).name || "", size: 14, centred: true });
+    });
+    Object.keys(estates).forEach(function (name) {
+      var e = estates[name];
+      fixed.push({ latlng: L.latLng(e.lat / e.n, e.lng / e.n), text: name, size: 13, centred: true });
+    });
+
+    function box(latlng, text, size, centred) {
+      var p = map.latLngToContainerPoint(latlng), w = text.length * size + 6, h = size + 4;
+      return centred ? [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2] : [p.x + 4, p.y - h / 2, p.x + 8 + w, p.y + h / 2];
+    }
+
+    function free(taken, b) {
+      for (var i = 0; i < taken.length; i++) {
+        var t = taken[i];
+        if (b[0] < t[2] && t[0] < b[2] && b[1] < t[3] && t[1] < b[3]) { return false; }
+      }
+      return true;
+    }
+
     var buildingNames = L.layerGroup().addTo(map);
     function relabel() {
       buildingNames.clearLayers();
       var view = map.getBounds(), inView = buildings.filter(function (b) { return view.contains(b.latlng); });
-      var show = inView.length <= MAX_LABELS;
+      var show = inView.length <= MAX_LABELS, drawn = 0;
       el.classList.toggle("base-close", show);
-      if (show) { inView.forEach(function (b) { label(b.latlng, b.name, "base-building").addTo(buildingNames); }); }
-      el.setAttribute("data-base-labels", String(show ? inView.length : 0));
+      if (show) {
+        var taken = fixed.map(function (f) { return box(f.latlng, f.text, f.size, f.centred); });
+        inView.forEach(function (b) {
+          var bx = box(b.latlng, b.name, 11, false);
+          if (!free(taken, bx)) { return; }
+          taken.push(bx);
+          label(b.latlng, b.name, "base-building").addTo(buildingNames);
+          drawn++;
+        });
+      }
+      el.setAttribute("data-base-labels", String(drawn));
     }
     map.on("moveend", relabel);
     map.whenReady(relabel);
