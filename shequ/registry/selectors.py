@@ -7,6 +7,7 @@ same 404 for "missing" and "not yours", so nobody can probe for records outside 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ from shequ.accounts.scope import Scope, scope_for
 from shequ.core import idnumber
 from shequ.core.parsing import normalize_phone
 from shequ.places import geojson
-from shequ.places.models import Area, AreaLevel, Grid, MicroGrid
+from shequ.places.models import Area, AreaLevel, Grid, MicroGrid, Road
 
 from . import namegrams, pii
 from .models import (
@@ -85,12 +86,13 @@ def base_layer(
     buildings: QuerySet[Building],
     communities: QuerySet[Area],
     grids: QuerySet[Grid],
+    roads: QuerySet[Road],
     *,
     link: Callable[[int], str] | None = None,
 ) -> dict[str, Any]:
     """The map's own base layer (ADR 0010): buildings as points with their name and estate (never
-    who lives there), and where to write community and grid names. Three queries, whatever the
-    number of buildings."""
+    who lives there), road lines with their names, and where to write community and grid names. Four
+    queries, whatever the number of buildings."""
     rows = (
         buildings.exclude(latitude=None)
         .exclude(longitude=None)
@@ -99,6 +101,8 @@ def base_layer(
     )
     features = []
     for pk, name, estate, lat, lng in rows:
+        if lat is None or lng is None:  # excluded above; says so to the type checker
+            continue
         properties = {"name": name, "estate": estate}
         if link is not None:
             properties["url"] = link(pk)
@@ -113,7 +117,26 @@ def base_layer(
     areas["features"] += geojson.label_points(grids.exclude(boundary=None).order_by("path"), kind="grid")[
         "features"
     ]
-    return {"buildings": {"type": "FeatureCollection", "features": features}, "areas": areas}
+    # A road between two communities is stored once for each; it is drawn once.
+    lines = {
+        (name, json.dumps(line, sort_keys=True)): (name, line)
+        for name, line in roads.order_by("area_path", "pk").values_list("name", "line")
+    }
+    return {
+        "buildings": {"type": "FeatureCollection", "features": features},
+        "roads": {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": line, "properties": {"name": name}}
+                for name, line in lines.values()
+            ],
+        },
+        "areas": areas,
+    }
+
+
+def roads_visible_to(user: Any) -> QuerySet[Road]:
+    return Road.objects.filter(places_scope(user).q())
 
 
 def organizations_visible_to(user: Any) -> QuerySet[Organization]:

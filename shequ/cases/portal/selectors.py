@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from shequ.places.geojson import feature_collection
-from shequ.places.models import Area, AreaLevel, Grid
+from shequ.places.models import Area, AreaLevel, Grid, Road
 from shequ.registry import selectors as registry_selectors
 from shequ.registry.models import Building
 
@@ -56,6 +56,7 @@ def base_layer() -> dict[str, Any]:
         Building.objects.all(),
         Area.objects.filter(level=AreaLevel.COMMUNITY),
         Grid.objects.filter(end_date__isnull=True),
+        Road.objects.all(),
     )
 
 

@@ -17,6 +17,7 @@ from shequ.core import basemap
 from shequ.core.actors import System
 from shequ.core.tests.test_basemap import REFERENCE
 from shequ.core.tests.test_csp_browser import Problems
+from shequ.places.models import Road
 from shequ.registry import services as registry
 from shequ.registry.models import Building
 from shequ.testing import PASSWORD, County, ensure_reference_data, make_user
@@ -57,6 +58,13 @@ def world(county: County) -> CaseWorld:
                 longitude=west + col * Decimal("0.0026"),
                 by=System("test"),
             )
+    # Two streets: one between the estates, one along their south side.
+    for name, coords in [("熟溪路", [[119.8090, 28.9000], [119.8090, 28.9100]]),
+                         ("壶山路", [[119.8000, 28.9005], [119.8200, 28.9005]])]:  # fmt: skip
+        line = {"type": "LineString", "coordinates": coords}
+        Road.objects.create(
+            community=county.community_a1, area_path=county.community_a1.path, name=name, line=line
+        )
     return w
 
 
@@ -109,6 +117,8 @@ def test_the_map_page_draws_buildings_and_names_without_tiles(
     page.wait_for_function("() => document.querySelectorAll('#map .base-building').length === 16")
     assert labels.filter(has_text="5幢").count() == 2
     assert page.locator("#map .base-estate").all_inner_texts() == list(ESTATES)
+    assert el.get_attribute("data-base-roads") == "2"
+    assert page.locator("#map .base-road", has_text="熟溪路").count() >= 1
     assert page.locator("#map .base-building").first.is_visible()
     assert page.locator("#map .leaflet-tile").count() == 0  # nothing fetched from a tile server
     screenshot(page, "map-page-own-base")

@@ -16,6 +16,7 @@ from shequ.accounts.roles import Role
 from shequ.audit.models import AuditEvent
 from shequ.core import basemap
 from shequ.core.actors import System
+from shequ.places.models import Road
 from shequ.registry import pii, services
 from shequ.registry.models import Building, Household, LifeEvent, Resident, ResidentStatus, TagType
 from shequ.testing import County, add_resident, make_user
@@ -406,6 +407,12 @@ def _place_buildings(county: County) -> None:
     for key, (lat, lng) in {"a11": (28.9025, 119.8025), "a12": (28.9035, 119.8155), "a21": (28.9030, 119.8230),
                             "b11": (28.9230, 119.8030)}.items():  # fmt: skip
         Building.objects.filter(pk=county.buildings[key].pk).update(latitude=lat, longitude=lng)
+    for community, name, x in [
+        (county.community_a1, "熟溪路", 119.81),
+        (county.community_a2, "解放街", 119.83),
+    ]:
+        line = {"type": "LineString", "coordinates": [[x, 28.90], [x, 28.92]]}
+        Road.objects.create(community=community, area_path=community.path, name=name, line=line)
 
 
 def test_map_base_is_the_scope_s_buildings_and_area_names_without_residents(
@@ -428,6 +435,13 @@ def test_map_base_is_the_scope_s_buildings_and_area_names_without_residents(
         "url": reverse("registry:building_detail", args=[county.buildings["a11"].pk]),
     }
     assert "张伟" not in response.content.decode()
+    assert data["roads"]["features"] == [
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[119.81, 28.9], [119.81, 28.92]]},
+            "properties": {"name": "熟溪路"},
+        }
+    ]  # not 解放社区's street
     names = {(f["properties"]["kind"], f["properties"]["name"]) for f in data["areas"]["features"]}
     assert ("community", "熟溪社区") in names and ("grid", "熟溪第一网格") in names
     assert ("community", "溪南社区") not in names

@@ -246,6 +246,7 @@ def map_base(request: HttpRequest) -> JsonResponse:
         selectors.buildings_visible_to(user),
         selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY),
         selectors.grids_visible_to(user).filter(end_date__isnull=True),
+        selectors.roads_visible_to(user),
         link=lambda pk: reverse("registry:building_detail", args=[pk]),
     )
     response = JsonResponse(data)

@@ -146,13 +146,25 @@
 
   var MAX_LABELS = 300;  // building names drawn at once; more would hide each other and the map
 
-  /* shequ's own base layer: building dots with their names when zoomed in, estate names at the
-     middle of their buildings, community and grid names. */
+  /* shequ's own base layer: roads with their names, building dots with their names when zoomed in,
+     estate names at the middle of their buildings, community and grid names. */
   function ownLayer(map, el, data, toMap) {
     var L = root.L;
     // Names under the page's own overlays (a case's point, a picked pin), as on a printed base map.
     if (!map.getPane("baseLabels")) { map.createPane("baseLabels").style.zIndex = 350; }
+    if (!map.getPane("baseRoads")) { map.createPane("baseRoads").style.zIndex = 300; }
     var renderer = L.canvas({ padding: 0.3 });
+
+    // Roads: a white band with a darker edge, as on a paper street map, under everything else.
+    var roadRenderer = L.svg({ pane: "baseRoads" });
+    var roads = [];
+    ((data.roads || {}).features || []).forEach(function (f) {
+      var latlngs = f.geometry.coordinates.map(function (c) { return toMap([c[1], c[0]]); });
+      L.polyline(latlngs, { renderer: roadRenderer, interactive: false, color: "#cfc6b4", weight: 9, lineCap: "butt" }).addTo(map);
+      L.polyline(latlngs, { renderer: roadRenderer, interactive: false, color: "#ffffff", weight: 6, lineCap: "butt" }).addTo(map);
+      var a = latlngs[0], b = latlngs[latlngs.length - 1];
+      roads.push({ latlng: L.latLng((a.lat + b.lat) / 2, (a.lng + b.lng) / 2), name: (f.properties || {}).name || "" });
+    });
     var dots = L.layerGroup().addTo(map);
     var buildings = ((data.buildings || {}).features || []).map(function (f) {
       var c = f.geometry.coordinates, p = f.properties || {};
@@ -223,8 +235,15 @@
       var view = map.getBounds(), inView = buildings.filter(function (b) { return view.contains(b.latlng); });
       var show = inView.length <= MAX_LABELS, drawn = 0;
       el.classList.toggle("base-close", show);
+      var taken = fixed.map(function (f) { return box(f.latlng, f.text, f.size, f.centred); });
+      roads.forEach(function (r) {  // a street's name on each stretch in view, where it fits
+        if (!r.name || !view.contains(r.latlng)) { return; }
+        var bx = box(r.latlng, r.name, 12, true);
+        if (!free(taken, bx)) { return; }
+        taken.push(bx);
+        label(r.latlng, r.name, "base-road").addTo(buildingNames);
+      });
       if (show) {
-        var taken = fixed.map(function (f) { return box(f.latlng, f.text, f.size, f.centred); });
         inView.forEach(function (b) {
           var bx = box(b.latlng, b.name, 11, false);
           if (!free(taken, bx)) { return; }
@@ -239,6 +258,7 @@
     map.whenReady(relabel);
     el.setAttribute("data-base-features", String(buildings.length));
     el.setAttribute("data-base-loaded", "1");
+    el.setAttribute("data-base-roads", String(roads.length));
     return { dots: dots, names: names };
   }
 
