@@ -9,7 +9,7 @@ from pathlib import Path
 
 import environ
 
-from shequ.core.security import tile_source
+from shequ.core import basemap
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "shequ.accounts.context_processors.navigation",
+                "shequ.core.context_processors.base_map",
             ],
         },
     },
@@ -280,7 +281,12 @@ LOGGING = {
 SHEQU_IMPORT_KEEP_CHECKED_MINUTES = env.int("SHEQU_IMPORT_KEEP_CHECKED_MINUTES", default=60)
 SHEQU_IMPORT_BATCH_SIZE = env.int("SHEQU_IMPORT_BATCH_SIZE", default=500)
 SHEQU_GRID_MAX_OVERLAP_RATIO = env.float("SHEQU_GRID_MAX_OVERLAP_RATIO", default=0.05)
+# The base map (docs/configuration.md, ADR 0010): a preset, 天地图's key, or any WGS 84 tile URL.
+SHEQU_TIANDITU_KEY = env.str("SHEQU_TIANDITU_KEY", default="")
 SHEQU_MAP_TILE_URL = env.str("SHEQU_MAP_TILE_URL", default="")
+SHEQU_BASE_MAP = basemap.resolve(
+    env.str("SHEQU_BASE_MAP", default=""), tianditu_key=SHEQU_TIANDITU_KEY, tile_url=SHEQU_MAP_TILE_URL
+)
 # Working periods of a working day, for SLA clocks (docs/calendar.md); holidays are rows.
 SHEQU_WORKING_HOURS = env.str("SHEQU_WORKING_HOURS", default="08:30-12:00,13:30-18:00")
 # From this day of the year, the admin's dashboard and `manage.py check` warn while next year's
@@ -346,9 +352,7 @@ SHEQU_CSP: dict[str, list[str]] = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
-_tiles = tile_source(SHEQU_MAP_TILE_URL)
-if _tiles:
-    SHEQU_CSP["img-src"].append(_tiles)
+SHEQU_CSP["img-src"] += SHEQU_BASE_MAP.csp_sources()  # the configured tile service's hosts only
 SHEQU_CSP["img-src"] += env.list("SHEQU_CSP_IMG_SRC", default=[])
 if PRODUCTION:
     SHEQU_CSP["upgrade-insecure-requests"] = []

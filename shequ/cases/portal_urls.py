@@ -12,6 +12,7 @@ urlpatterns = [
     path("report/done/", views.report_done, name="report_done"),
     path("buildings/", views.building_search, name="buildings"),
     path("map/", views.map_data, name="map"),
+    path("map/base/", views.map_base, name="map_base"),
     path("follow/", views.follow, name="follow"),
     path("cases/<str:number>/", views.case_page, name="case"),
     path("cases/<str:number>/evaluate/", views.evaluate, name="evaluate"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
@@ -19,22 +18,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.views.defaults import bad_request
 
+from shequ.core.basemap import tile_source  # noqa: F401  (still importable from here)
+
 _View = TypeVar("_View", bound=Callable[..., Any])
 
 
 def build_policy(directives: dict[str, list[str]]) -> str:
     return "; ".join(" ".join([name, *sources]) for name, sources in directives.items())
-
-
-def tile_source(url_template: str) -> str | None:
-    """The CSP source for a Leaflet tile URL such as `https://{s}.tiles.example/{z}/{x}/{y}.png`."""
-    if not url_template:
-        return None
-    parts = urlsplit(url_template)
-    if not parts.scheme or not parts.netloc:
-        return None  # a relative URL: tiles come from this site, which 'self' already allows
-    host = parts.netloc.replace("{s}.", "*.")
-    return f"{parts.scheme}://{host}"
 
 
 class SecurityHeadersMiddleware:

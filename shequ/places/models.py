@@ -206,3 +206,21 @@ class Placed(InGrid):
 
     class Meta:
         abstract = True
+
+
+class Road(InCommunity):
+    """A stretch of road within a community, as a GeoJSON LineString, for the maps' own base layer
+    (ADR 0010). A road through several communities is one row per community, so each is scoped like
+    the community's other rows."""
+
+    name = models.CharField(_("name"), max_length=64)
+    line = models.JSONField(_("line (GeoJSON)"))
+
+    class Meta:
+        verbose_name = _("road")
+        verbose_name_plural = _("roads")
+        ordering = ["area_path", "name"]
+        indexes = [path_index("road", app="places")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -7,7 +7,9 @@ same 404 for "missing" and "not yours", so nobody can probe for records outside 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
@@ -19,7 +21,8 @@ from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import Scope, scope_for
 from shequ.core import idnumber
 from shequ.core.parsing import normalize_phone
-from shequ.places.models import Area, AreaLevel, Grid, MicroGrid
+from shequ.places import geojson
+from shequ.places.models import Area, AreaLevel, Grid, MicroGrid, Road
 
 from . import namegrams, pii
 from .models import (
@@ -78,6 +81,63 @@ def picker_places(user: Any, kind: str) -> QuerySet[Any]:
 
 def buildings_visible_to(user: Any) -> QuerySet[Building]:
     return Building.objects.filter(places_scope(user).q()).select_related("community", "grid", "micro_grid")
+
+
+def base_layer(
+    buildings: QuerySet[Building],
+    communities: QuerySet[Area],
+    grids: QuerySet[Grid],
+    roads: QuerySet[Road],
+    *,
+    link: Callable[[int], str] | None = None,
+) -> dict[str, Any]:
+    """The map's own base layer (ADR 0010): buildings as points with their name and estate (never
+    who lives there), road lines with their names, and where to write community and grid names. Four
+    queries, whatever the number of buildings."""
+    rows = (
+        buildings.exclude(latitude=None)
+        .exclude(longitude=None)
+        .order_by("pk")
+        .values_list("pk", "name", "estate", "latitude", "longitude")
+    )
+    features = []
+    for pk, name, estate, lat, lng in rows:
+        if lat is None or lng is None:  # excluded above; says so to the type checker
+            continue
+        properties = {"name": name, "estate": estate}
+        if link is not None:
+            properties["url"] = link(pk)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(lng), float(lat)]},
+                "properties": properties,
+            }
+        )
+    areas = geojson.label_points(communities.exclude(boundary=None).order_by("path"), kind="community")
+    areas["features"] += geojson.label_points(grids.exclude(boundary=None).order_by("path"), kind="grid")[
+        "features"
+    ]
+    # A road between two communities is stored once for each; it is drawn once.
+    lines = {
+        (name, json.dumps(line, sort_keys=True)): (name, line)
+        for name, line in roads.order_by("area_path", "pk").values_list("name", "line")
+    }
+    return {
+        "buildings": {"type": "FeatureCollection", "features": features},
+        "roads": {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": line, "properties": {"name": name}}
+                for name, line in lines.values()
+            ],
+        },
+        "areas": areas,
+    }
+
+
+def roads_visible_to(user: Any) -> QuerySet[Road]:
+    return Road.objects.filter(places_scope(user).q())
 
 
 def organizations_visible_to(user: Any) -> QuerySet[Organization]:

@@ -39,6 +39,7 @@ urlpatterns = [
     path("organizations/<int:pk>/reveal/", organizations.organization_reveal, name="organization_reveal"),
     path("map/", places.map_page, name="map"),
     path("map/data/", places.map_data, name="map_data"),
+    path("map/base/", places.map_base, name="map_base"),
 ]
 
 # --- import and export (views/imports.py) ---

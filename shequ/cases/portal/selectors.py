@@ -9,7 +9,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from shequ.places.geojson import feature_collection
-from shequ.places.models import Area, AreaLevel, Grid
+from shequ.places.models import Area, AreaLevel, Grid, Road
+from shequ.registry import selectors as registry_selectors
 from shequ.registry.models import Building
 
 from .. import selectors
@@ -46,6 +47,17 @@ def boundaries() -> dict[str, Any]:
         "communities": feature_collection(communities, kind="community"),
         "grids": feature_collection(grids, kind="grid"),
     }
+
+
+def base_layer() -> dict[str, Any]:
+    """Every building's name and estate and every community's and grid's name, for the picker's
+    base map (registry.selectors.base_layer; no links into the staff pages)."""
+    return registry_selectors.base_layer(
+        Building.objects.all(),
+        Area.objects.filter(level=AreaLevel.COMMUNITY),
+        Grid.objects.filter(end_date__isnull=True),
+        Road.objects.all(),
+    )
 
 
 def category_groups() -> list[tuple[str, list[CaseCategory]]]:

@@ -187,7 +187,6 @@ def report(request: HttpRequest) -> HttpResponse:
         "place": place,
         "max_photos": settings.SHEQU_CASE_PHOTOS_MAX,
         "min_search": portal_selectors.MIN_SEARCH,
-        "tile_url": settings.SHEQU_MAP_TILE_URL,
     }
     return render(request, "cases/portal/report.html", context)
 
@@ -238,6 +237,15 @@ def building_search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def map_data(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(portal_selectors.boundaries())
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_GET
+def map_base(request: HttpRequest) -> JsonResponse:
+    """The picker's own base layer: building names and estates, community and grid names, which are
+    on every door and street sign; nothing about who lives there."""
+    response = JsonResponse(portal_selectors.base_layer())
     response["Cache-Control"] = "public, max-age=300"
     return response
 

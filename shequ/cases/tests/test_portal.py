@@ -34,7 +34,9 @@ from shequ.cases.portal.throttle import Rate, parse_rate
 from shequ.cases.testing import CaseWorld, advance, build_case_world, first_building, photo, report
 from shequ.core.actors import System
 from shequ.core.errors import RuleError
+from shequ.places.models import Road
 from shequ.registry import services as registry
+from shequ.registry.models import Building
 from shequ.testing import PASSWORD
 
 PHONE = "13912345678"
@@ -383,6 +385,39 @@ def test_map_data_has_community_and_grid_outlines_for_anyone(client: Client, wor
     assert communities == {"熟溪社区", "解放社区", "溪南社区"}
     assert "熟溪第一网格" in grids and len(grids) == 4
     assert data["grids"]["features"][0]["geometry"]["type"] == "Polygon"
+
+
+def test_map_base_names_buildings_for_anyone_but_nobody_who_lives_there(
+    client: Client, world: CaseWorld
+) -> None:
+    building = world.county.buildings["a11"]
+    Building.objects.filter(pk=building.pk).update(latitude=28.9025, longitude=119.8025)
+    community = world.county.community_a1
+    line = {"type": "LineString", "coordinates": [[119.81, 28.90], [119.81, 28.92]]}
+    Road.objects.create(community=community, area_path=community.path, name="熟溪路", line=line)
+    Road.objects.create(
+        community=world.county.community_a2,
+        area_path=world.county.community_a2.path,
+        name="熟溪路",
+        line=line,
+    )
+    response = client.get(reverse("portal:map_base"))
+    assert response["Cache-Control"] == "public, max-age=300"
+    data = response.json()
+    (feature,) = data["buildings"]["features"]  # only buildings with a position are drawn
+    assert feature["properties"] == {"name": "1幢", "estate": "溪南小区"}  # no link into the staff pages
+    assert feature["geometry"]["coordinates"] == [119.8025, 28.9025]
+    body = response.content.decode()
+    assert "张伟" not in body and "13800000001" not in body
+    # A street between two communities is stored for each and drawn once.
+    assert [f["properties"]["name"] for f in data["roads"]["features"]] == ["熟溪路"]
+    assert {
+        f["properties"]["name"] for f in data["areas"]["features"] if f["properties"]["kind"] == "community"
+    } == {
+        "熟溪社区",
+        "解放社区",
+        "溪南社区",
+    }
 
 
 # --- following a case ----------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -438,8 +437,14 @@ def _detail_context(
         if case.latitude is not None and case.longitude is not None
         else None,
         "boundary": case.grid.boundary if case.grid is not None else None,
-        "tile_url": settings.SHEQU_MAP_TILE_URL,
+        "map_base_url": _map_base_url(user),
     }
+
+
+def _map_base_url(user: Any) -> str:
+    """The own-data base layer for a case's map, for those who may see buildings (a handler in a
+    unit may not: their map shows the point and the grid only)."""
+    return reverse("registry:map_base") if has_perm_anywhere(user, Perm.VIEW_PLACES) else ""
 
 
 @any_perm_required(*CASE_PERMS)
@@ -532,7 +537,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "picked": picked,
             "map_data_url": reverse("registry:map_data"),
-            "tile_url": settings.SHEQU_MAP_TILE_URL,
+            "map_base_url": _map_base_url(request.user),
         },
         status=status,
     )

@@ -28,7 +28,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from shequ.core.pinyin import name_keys
-from shequ.places.models import Area, AreaLevel, Grid, MicroGrid
+from shequ.places.models import Area, AreaLevel, Grid, MicroGrid, Road
 
 from .. import namegrams, pii
 from ..models import (
@@ -142,6 +142,7 @@ class DemoBuilder:
         with transaction.atomic():
             self.tag_ids = _ensure_tag_types()
             district, streets, communities = self._areas()
+            self._roads(communities)
             self.units = UnitMaker(self.rng, self.people, per_community=self.scale / len(communities))
             for i, (community, rect) in enumerate(communities, 1):
                 self._community(community, rect, target=self.community_targets[i - 1])
@@ -229,6 +230,17 @@ class DemoBuilder:
         self.counts.areas = 1 + len(streets) + len(communities)
         self.out(f"Areas: {COUNTY_NAME}, {len(streets)} streets, {len(communities)} communities")
         return district, streets, communities
+
+    def _roads(self, communities: list[tuple[Area, Rect]]) -> None:
+        """The streets between the communities, for the maps' own base layer (ADR 0010)."""
+        edges = geometry.roads([rect for _c, rect in communities], names.ROADS)
+        rows = [
+            Road(community=community, area_path=community.path, name=name, line=line)
+            for (community, _rect), lines in zip(communities, edges, strict=True)
+            for name, line in lines
+        ]
+        Road.objects.bulk_create(rows)
+        self.out(f"Roads: {len({r.name for r in rows})} streets in {len(rows)} stretches")
 
     # --- one community ----------------------------------------------------------------------
 

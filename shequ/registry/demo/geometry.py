@@ -114,3 +114,26 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, NDIGITS)
     return value
+
+
+def roads(rects: list[Rect], road_names: list[str]) -> list[list[tuple[str, dict[str, Any]]]]:
+    """The streets of the demo town: the lines between its community rectangles (the lattice's
+    cuts), each named once for the whole town, as (name, GeoJSON LineString) per rectangle's edge,
+    a list per rectangle. No randomness: the rest of the demo is drawn as before."""
+    xs = sorted({r.west for r in rects} | {r.east for r in rects})
+    ys = sorted({r.south for r in rects} | {r.north for r in rects}, reverse=True)  # north to south
+    ns_names = {x: road_names[(2 * i) % len(road_names)] for i, x in enumerate(xs)}
+    ew_names = {y: road_names[(2 * i + 1) % len(road_names)] for i, y in enumerate(ys)}
+
+    def line(a: tuple[float, float], b: tuple[float, float]) -> dict[str, Any]:
+        return {"type": "LineString", "coordinates": [list(a), list(b)]}
+
+    return [
+        [
+            (ew_names[r.north], line((r.west, r.north), (r.east, r.north))),
+            (ew_names[r.south], line((r.west, r.south), (r.east, r.south))),
+            (ns_names[r.west], line((r.west, r.south), (r.west, r.north))),
+            (ns_names[r.east], line((r.east, r.south), (r.east, r.north))),
+        ]
+        for r in rects
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,9 +14,11 @@ from django.utils import timezone
 
 from shequ.accounts.roles import Role
 from shequ.audit.models import AuditEvent
+from shequ.core import basemap
 from shequ.core.actors import System
+from shequ.places.models import Road
 from shequ.registry import pii, services
-from shequ.registry.models import Household, LifeEvent, Resident, ResidentStatus, TagType
+from shequ.registry.models import Building, Household, LifeEvent, Resident, ResidentStatus, TagType
 from shequ.testing import County, add_resident, make_user
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +52,7 @@ PAGES = [
     "registry:organizations",
     "registry:map",
     "registry:map_data",
+    "registry:map_base",
 ]
 
 
@@ -406,10 +410,89 @@ def test_map_data_is_geojson_of_the_scope(worker_client: Any, county: County) ->
     assert all(f["properties"]["url"] for f in data["grids"]["features"])
 
 
-def test_map_page_has_no_tile_server_by_default(worker_client: Any, settings: Any) -> None:
-    assert 'data-tiles=""' in html(worker_client.get(reverse("registry:map")))
-    settings.SHEQU_MAP_TILE_URL = "https://tiles.example/{z}/{x}/{y}.png"
-    assert "tiles.example" in html(worker_client.get(reverse("registry:map")))
+def test_map_page_carries_the_configured_base_map(worker_client: Any, settings: Any) -> None:
+    page = html(worker_client.get(reverse("registry:map")))
+    assert "&quot;preset&quot;: &quot;none&quot;" in page
+    assert reverse("registry:map_base") in page
+    settings.SHEQU_BASE_MAP = basemap.resolve("gaode")
+    page = html(worker_client.get(reverse("registry:map")))
+    assert "autonavi.com" in page and "&quot;datum&quot;: &quot;gcj02&quot;" in page
+
+
+def _place_buildings(county: County) -> None:
+    for key, (lat, lng) in {"a11": (28.9025, 119.8025), "a12": (28.9035, 119.8155), "a21": (28.9030, 119.8230),
+                            "b11": (28.9230, 119.8030)}.items():  # fmt: skip
+        Building.objects.filter(pk=county.buildings[key].pk).update(latitude=lat, longitude=lng)
+    for community, name, x in [
+        (county.community_a1, "熟溪路", 119.81),
+        (county.community_a2, "解放街", 119.83),
+    ]:
+        line = {"type": "LineString", "coordinates": [[x, 28.90], [x, 28.92]]}
+        Road.objects.create(community=community, area_path=community.path, name=name, line=line)
+
+
+def test_map_base_is_the_scope_s_buildings_and_area_names_without_residents(
+    worker_client: Any, county: County
+) -> None:
+    _place_buildings(county)
+    response = worker_client.get(reverse("registry:map_base"))
+    assert response["Cache-Control"] == "private, max-age=300"
+    data = response.json()
+    buildings = data["buildings"]["features"]
+    assert sorted(f["properties"]["estate"] for f in buildings) == [
+        "溪北小区",
+        "溪南小区",
+    ]  # community A1 only
+    a11 = next(f for f in buildings if f["properties"]["estate"] == "溪南小区")
+    assert a11["geometry"] == {"type": "Point", "coordinates": [119.8025, 28.9025]}
+    assert a11["properties"] == {
+        "name": "1幢",
+        "estate": "溪南小区",
+        "url": reverse("registry:building_detail", args=[county.buildings["a11"].pk]),
+    }
+    assert "张伟" not in response.content.decode()
+    assert data["roads"]["features"] == [
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[119.81, 28.9], [119.81, 28.92]]},
+            "properties": {"name": "熟溪路"},
+        }
+    ]  # not 解放社区's street
+    names = {(f["properties"]["kind"], f["properties"]["name"]) for f in data["areas"]["features"]}
+    assert ("community", "熟溪社区") in names and ("grid", "熟溪第一网格") in names
+    assert ("community", "溪南社区") not in names
+    # A name is written inside its area.
+    grid = next(f for f in data["areas"]["features"] if f["properties"]["name"] == "熟溪第一网格")
+    lng, lat = grid["geometry"]["coordinates"]
+    assert 119.80 <= lng <= 119.81 and 28.90 <= lat <= 28.91
+
+
+def test_map_base_takes_the_same_queries_for_two_buildings_or_twenty(
+    worker_client: Any, county: County
+) -> None:
+    _place_buildings(county)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert worker_client.get(reverse("registry:map_base")).status_code == 200
+        return len(queries)
+
+    before = count()
+    for n in range(18):
+        services.create_building(
+            community=county.community_a1,
+            grid=county.grid_a1_1,
+            name=f"{n + 2}幢",
+            estate="溪南小区",
+            address=f"武义县溪南小区{n + 2}幢",
+            floors=6,
+            units=2,
+            latitude=Decimal("28.9011") + n * Decimal("0.0004"),
+            longitude=Decimal("119.8011"),
+            by=System("test"),
+        )
+    assert count() == before
+    assert len(worker_client.get(reverse("registry:map_base")).json()["buildings"]["features"]) == 20
 
 
 def test_dashboard_counts_the_scope(worker_client: Any, county: County) -> None:

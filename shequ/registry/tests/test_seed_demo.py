@@ -16,7 +16,7 @@ from shequ.accounts.models import User
 from shequ.core import idnumber
 from shequ.places.models import Area, Grid, MicroGrid
 from shequ.registry import pii
-from shequ.registry.demo import geometry
+from shequ.registry.demo import geometry, names
 from shequ.registry.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from shequ.registry.demo.units import credit_code
 from shequ.registry.models import Building, Household, LifeEvent, Organization, Resident, ResidentTag
@@ -104,6 +104,24 @@ def test_lattice_for_a_city_has_no_overlaps() -> None:
         assert union.intersection(s).area < 1e-12
         union = union.union(s)
     assert abs(union.area - sum(s.area for s in shapes)) < 1e-9
+
+
+def test_roads_run_between_the_communities_with_one_name_per_street(demo: str) -> None:
+    from shequ.places.models import Road
+
+    for community in Area.objects.filter(level="community"):
+        roads = list(Road.objects.filter(community=community))
+        assert len(roads) == 4 and all(r.area_path == community.path for r in roads)
+        outline = shape(community.boundary).boundary
+        for road in roads:
+            assert road.name in names.ROADS
+            assert outline.contains(shape(road.line))  # along the community's edge
+    # Where two communities meet, the road between them has the same name on both sides.
+    by_line: dict[str, list[str]] = {}
+    for name, line in Road.objects.values_list("name", "line"):
+        by_line.setdefault(str(sorted(map(tuple, line["coordinates"]))), []).append(name)
+    shared = [n for n in by_line.values() if len(n) == 2]
+    assert shared and all(len(set(n)) == 1 for n in shared)
 
 
 def test_every_resident_sits_in_its_micro_grid_grid_community_household_and_dwelling(demo: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -65,6 +64,5 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "grid": grid.boundary,
                 "micro_grids": [m.boundary for m in micro_grids if m.boundary],
             },
-            "tile_url": settings.SHEQU_MAP_TILE_URL,
         },
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -234,7 +233,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 @perm_required(Perm.VIEW_PLACES)
 def map_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/map.html", {"tile_url": settings.SHEQU_MAP_TILE_URL})
+    return render(request, "registry/map.html")
 
 
 def _with_links(collection: dict[str, Any], objs: list[Any], link: Any) -> dict[str, Any]:
@@ -244,6 +243,24 @@ def _with_links(collection: dict[str, Any], objs: list[Any], link: Any) -> dict[
         if obj is not None:
             f["properties"]["url"] = link(obj)
     return collection
+
+
+@perm_required(Perm.VIEW_PLACES)
+def map_base(request: HttpRequest) -> JsonResponse:
+    """The base layer drawn from shequ's own data when there is no tile service (ADR 0010): the
+    buildings in the user's scope with their names, and community and grid names."""
+    user = request.user
+    data = selectors.base_layer(
+        selectors.buildings_visible_to(user),
+        selectors.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY),
+        selectors.grids_visible_to(user).filter(end_date__isnull=True),
+        selectors.roads_visible_to(user),
+        link=lambda pk: reverse("registry:building_detail", args=[pk]),
+    )
+    response = JsonResponse(data)
+    # Buildings change seldom; a worker's browser may keep the layer while moving between maps.
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @perm_required(Perm.VIEW_PLACES)

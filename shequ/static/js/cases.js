@@ -53,21 +53,23 @@
           if (map) { map.invalidateSize(); return; }
           var L = window.L;
           map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
-          if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+          var base = window.shequBaseMap.attach(map, el);
           map.setView([30, 120], 5);
+          // `latlng` is WGS 84, as stored; the base map may draw it elsewhere (GCJ-02).
           var put = function (latlng) {
             self.lat = latlng.lat.toFixed(6);
             self.lon = latlng.lng.toFixed(6);
-            if (marker) { marker.setLatLng(latlng); } else { marker = L.circleMarker(latlng, POINT).addTo(map); }
+            var shown = base.toMap(latlng);
+            if (marker) { marker.setLatLng(shown); } else { marker = L.circleMarker(shown, POINT).addTo(map); }
           };
-          map.on("click", function (e) { put(e.latlng); });
+          map.on("click", function (e) { put(base.fromMap(e.latlng)); });
           fetch(el.dataset.url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
             .then(function (r) { return r.ok ? r.json() : null; })
             .then(function (data) {
               if (data) {
                 var layers = [
-                  L.geoJSON(data.communities, { style: OUTLINES.community, interactive: false }),
-                  L.geoJSON(data.grids, { style: OUTLINES.grid, interactive: false })
+                  base.geoJSON(data.communities, { style: OUTLINES.community, interactive: false }),
+                  base.geoJSON(data.grids, { style: OUTLINES.grid, interactive: false })
                 ];
                 layers.forEach(function (l) { l.addTo(map); });
                 var bounds = L.featureGroup(layers).getBounds();
@@ -90,9 +92,10 @@
     var point = JSON.parse(document.getElementById("case-point").textContent);
     var boundary = JSON.parse(document.getElementById("case-boundary").textContent);
     var map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
-    if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+    var base = window.shequBaseMap.attach(map, el);
+    point = base.toMap(point);
     var bounds = L.latLngBounds([point, point]);
-    var grid = boundary ? L.geoJSON(boundary, { style: OUTLINES.grid }) : null;
+    var grid = boundary ? base.geoJSON(boundary, { style: OUTLINES.grid }) : null;
     if (grid) { bounds.extend(grid.getBounds()); }
     // The view first, the layers after: a polygon added to a map without a view fails in Leaflet
     // (_clipPoints reads the renderer's bounds before they exist), which left this map blank.

@@ -5,15 +5,16 @@
 
   function gridMap() {
     var el = document.getElementById("grid-map");
-    if (!el || !window.L) { return; }
+    if (!el || !window.L || !window.shequBaseMap) { return; }
     var L = window.L;
     var data = JSON.parse(document.getElementById("grid-boundaries").textContent);
     var map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
-    if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
-    var grid = L.geoJSON(data.grid, {
+    // The configured base map (or shequ's own buildings and roads), converted in one place.
+    var base = window.shequBaseMap.attach(map, el);
+    var grid = base.geoJSON(data.grid, {
       style: { color: "#2563eb", weight: 2, fillColor: "#3b82f6", fillOpacity: 0.12 }
     });
-    var micro = L.geoJSON(data.micro_grids, {
+    var micro = base.geoJSON(data.micro_grids, {
       style: { color: "#059669", weight: 1, fillColor: "#10b981", fillOpacity: 0.18 }
     });
     // The view first, the layers after (Leaflet cannot clip a polygon on a map without a view).

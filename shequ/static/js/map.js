@@ -1,4 +1,4 @@
-/* The grid map: GeoJSON layers of the user's scope on a plain background (no tile server assumed). */
+/* The grid map: GeoJSON layers of the user's scope over the configured base map (basemap.js). */
 (function () {
   "use strict";
 
@@ -13,8 +13,7 @@
     if (!el || !window.L) { return; }
     var L = window.L;
     var map = L.map(el, { preferCanvas: false, zoomSnap: 0.25, attributionControl: false });
-    var tiles = el.getAttribute("data-tiles");
-    if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
+    var base = window.shequBaseMap.attach(map, el);
     map.setView([30, 120], 5);
 
     var styles = {
@@ -24,7 +23,7 @@
     };
 
     function layer(collection, kind) {
-      return L.geoJSON(collection, {
+      return base.geoJSON(collection, {
         style: function () { return styles[kind]; },
         onEachFeature: function (feature, lyr) {
           var p = feature.properties || {};

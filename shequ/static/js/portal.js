@@ -14,14 +14,16 @@
 
   document.addEventListener("alpine:init", function () {
     /* The report form: photo previews, the address search result chosen, or a point tapped on a
-       map of the community and grid outlines (plain background; no tile server is assumed). What
+       map of the community and grid outlines over the base map (basemap.js). What
        the form came back with is in the json_script block #place-data; the photo limit in
        data-max-photos. */
     window.Alpine.data("portalReport", function () {
-      var map = null, marker = null;  // Leaflet objects stay out of Alpine's reactive state
+      var map = null, marker = null, base = null;  // Leaflet objects stay out of Alpine's reactive state
 
+      /* `latlng` is WGS 84, as stored; the base map may draw it elsewhere (GCJ-02). */
       function place(latlng) {
         if (!map) { return; }
+        latlng = base.toMap(latlng);
         if (marker) { marker.setLatLng(latlng); return; }
         var icon = window.L.divIcon({ className: "p-pin", html: PIN, iconSize: [34, 34], iconAnchor: [17, 33] });
         marker = window.L.marker(latlng, { icon: icon, interactive: false, keyboard: false }).addTo(map);
@@ -37,24 +39,24 @@
         if (!L || !el) { return; }
         if (map) { map.invalidateSize(); return; }
         map = L.map(el, { zoomSnap: 0.25, attributionControl: false, tap: true });
-        var tiles = el.getAttribute("data-tiles");
-        if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
+        base = window.shequBaseMap.attach(map, el);
         map.setView([30, 120], 5);
         map.on("click", function (e) {
-          state.lat = e.latlng.lat.toFixed(6);
-          state.lng = e.latlng.lng.toFixed(6);
+          var picked = base.fromMap(e.latlng);
+          state.lat = picked.lat.toFixed(6);
+          state.lng = picked.lng.toFixed(6);
           state.building = "";
           state.address = "";
-          place(e.latlng);
+          place(picked);
         });
         fetch(el.getAttribute("data-url"), { headers: { "Accept": "application/json" } })
           .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
           .then(function (data) {
-            var grids = L.geoJSON(data.grids, {
+            var grids = base.geoJSON(data.grids, {
               interactive: false,
               style: function () { return { color: "#2563eb", weight: 1, fillColor: "#3b82f6", fillOpacity: 0.08 }; }
             }).addTo(map);
-            var communities = L.geoJSON(data.communities, {
+            var communities = base.geoJSON(data.communities, {
               interactive: false,
               style: function () { return { color: "#c8372d", weight: 2, fill: false, dashArray: "6 4" }; },
               onEachFeature: function (feature, layer) {
