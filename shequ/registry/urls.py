@@ -11,6 +11,7 @@ app_name = "registry"
 urlpatterns = [
     path("residents/", residents.resident_list, name="residents"),
     path("residents/export/", residents.resident_export, name="residents_export"),
+    path("residents/batch/", residents.resident_batch, name="residents_batch"),
     path("residents/<int:pk>/", residents.resident_detail, name="resident_detail"),
     path("residents/<int:pk>/edit/", residents.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/reveal/", residents.resident_reveal, name="resident_reveal"),
