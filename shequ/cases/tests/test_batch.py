@@ -90,7 +90,7 @@ def test_batch_dispatch_page_reports_per_case_in_chinese(world: CaseWorld, clien
     )
     assert "派遣至熟溪物业服务中心" in html
     assert html.count('data-outcome="done"') == 1 and html.count('data-outcome="refused"') == 2
-    assert f"{a2_case.number}</strong> — 未执行: 熟溪物业服务中心不负责该地点。" in html
+    assert f"{a2_case.number}</strong> — 未执行：熟溪物业服务中心不负责该地点。" in html
     assert f"#{hidden.pk}" in html and "未找到，或不在您的管辖范围内。" in html and hidden.number not in html
     statuses = dict(Case.objects.values_list("pk", "status"))
     assert statuses[a1_case.pk] == CaseStatus.DISPATCHED and statuses[a2_case.pk] == CaseStatus.ACCEPTED
