@@ -118,3 +118,13 @@ def test_case_list_shows_the_batch_bar_to_the_desk_only(world: CaseWorld, client
     html = client.get("/cases/").content.decode()
     assert "data-batch-row" not in html
     assert client.post(BATCH_URL, {"action": "supervise", "note": "x", "ids": [1]}).status_code == 403
+
+
+def test_batch_services_refuse_a_missing_actor(world: CaseWorld) -> None:
+    case = advance(world, report(world), CaseStatus.ACCEPTED)
+    with pytest.raises(TypeError, match="`by` is required"):
+        services.dispatch_cases([case], by=None, unit=world.property_unit)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="`by` is required"):
+        services.supervise_cases([case], by=None, note="x")  # type: ignore[arg-type]
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACCEPTED and audits("case:dispatch", case) == 0
