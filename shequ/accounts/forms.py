@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.inputs import Form
+from shequ.places.forms import TaggedPlaceField
 
 from .roles import ROLE_RANK, Role
 
@@ -67,12 +69,29 @@ def role_choices(by: Any) -> list[tuple[str, Any]]:
     return [(value, label) for value, label in Role.choices if ROLE_RANK[value] > best]
 
 
-class NodeChoiceMixin:
-    """A select of the areas and grids in the admin's scope, as "area:<pk>" / "grid:<pk>"."""
+# accounts sits below registry: the picker's search endpoint is named, and reversed when drawn.
+NODE_SEARCH = "registry:place_search"
 
-    def setup_nodes(self, nodes: list[tuple[str, str]], roles: list[tuple[str, Any]]) -> None:
+
+def node_field() -> TaggedPlaceField:
+    """The area, grid or micro-grid a role is held at, found by typing ("area:<pk>", "grid:<pk>",
+    "microgrid:<pk>"); empty only for a system admin."""
+    return TaggedPlaceField(
+        kind="role_node",
+        url=NODE_SEARCH,
+        label=_("Area or grid"),
+        help_text=_(
+            "Type part of the name or code of an area, grid or micro-grid. Leave empty only for a system admin."
+        ),
+    )
+
+
+class NodeChoiceMixin:
+    """The roles the admin may hand out, and the nodes in the admin's scope (a search box)."""
+
+    def setup_nodes(self, nodes: dict[str, QuerySet[Any]], roles: list[tuple[str, Any]]) -> None:
         self.fields["role"].choices = [("", "---------"), *roles]  # type: ignore[attr-defined]
-        self.fields["node"].choices = [("", _("— none (system admin only) —")), *nodes]  # type: ignore[attr-defined]
+        self.fields["node"].querysets = nodes  # type: ignore[attr-defined]
 
 
 class UserCreateForm(NodeChoiceMixin, Form):
@@ -85,10 +104,10 @@ class UserCreateForm(NodeChoiceMixin, Form):
         help_text=_("At least 10 characters, not only digits; the user should change it."),
     )
     role = forms.ChoiceField(label=_("Role"))
-    node = forms.ChoiceField(label=_("Area or grid"), required=False)
+    node = node_field()
 
     def __init__(
-        self, *args: Any, nodes: list[tuple[str, str]], roles: list[tuple[str, Any]], **kwargs: Any
+        self, *args: Any, nodes: dict[str, QuerySet[Any]], roles: list[tuple[str, Any]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.setup_nodes(nodes, roles)
@@ -96,10 +115,10 @@ class UserCreateForm(NodeChoiceMixin, Form):
 
 class AssignmentForm(NodeChoiceMixin, Form):
     role = forms.ChoiceField(label=_("Role"))
-    node = forms.ChoiceField(label=_("Area or grid"), required=False)
+    node = node_field()
 
     def __init__(
-        self, *args: Any, nodes: list[tuple[str, str]], roles: list[tuple[str, Any]], **kwargs: Any
+        self, *args: Any, nodes: dict[str, QuerySet[Any]], roles: list[tuple[str, Any]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.setup_nodes(nodes, roles)

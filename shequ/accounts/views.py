@@ -28,6 +28,7 @@ from .middleware import SESSION_KEY
 from .models import LoginLock, RoleAssignment, User
 from .roles import Perm
 from .scope import Scope, assignments_of, scope_for
+from .selectors import assignable_nodes
 from .typing import AuthedRequest
 
 # --- login ------------------------------------------------------------------------------------
@@ -129,21 +130,8 @@ def users_in_scope(request: HttpRequest) -> QuerySet[User]:
     return qs.prefetch_related(Prefetch("assignments", queryset=RoleAssignment.objects.order_by("id")))
 
 
-def _node_choices(request: HttpRequest) -> list[tuple[str, str]]:
-    from shequ.places.models import Area, Grid, MicroGrid
-
-    scope = _manage_scope(request)
-    areas = Area.objects.filter(scope.q("path")).exclude(level="city").order_by("path")
-    grids = (
-        Grid.objects.filter(scope.q("path"), end_date__isnull=True)
-        .select_related("community")
-        .order_by("path")
-    )
-    out = [(f"area:{a.pk}", f"{a.full_name or a.name}（{a.get_level_display()}）") for a in areas]
-    out += [(f"grid:{g.pk}", f"{g.community.name} · {g.name}（{_('Grid')}）") for g in grids]
-    micro_grids = MicroGrid.objects.filter(scope.q("path")).select_related("grid").order_by("path")
-    out += [(f"microgrid:{m.pk}", f"{m.grid.name} · {m.name}（{_('Micro-grid')}）") for m in micro_grids]
-    return out
+def _node_choices(request: HttpRequest) -> dict[str, QuerySet[Any]]:
+    return assignable_nodes(request.user)
 
 
 def _resolve_node(request: HttpRequest, value: str) -> Any:

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from shequ.accounts.roles import GRID_ROLES
 from shequ.accounts.scope import roles_of
 from shequ.core.inputs import Form
-from shequ.places.models import AreaLevel
+from shequ.places.forms import TaggedPlaceField
 from shequ.registry import selectors as registry
-from shequ.registry.forms import FilterForm, place_field, set_places
+from shequ.registry.forms import PLACE_SEARCH, FilterForm, place_field, set_places
 
 from . import selectors
 from .models import (
@@ -209,7 +209,7 @@ class ReportForm(Form):
     )
     place_mode = forms.ChoiceField(choices=PlaceMode.CHOICES, initial=PlaceMode.BUILDING, required=False)
     building = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    area = forms.ChoiceField(label=_("Grid or community"), required=False)
+    area = TaggedPlaceField(kind="case_place", url=PLACE_SEARCH, label=_("Grid or community"))
     latitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, widget=forms.HiddenInput)
     longitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, widget=forms.HiddenInput)
     address = forms.CharField(
@@ -237,22 +237,11 @@ class ReportForm(Form):
             error_messages={"required": _("Choose a specific category.")},
         )
         self.fields["source"].initial = default_source(user)
-        self.communities = {
-            a.pk: a for a in registry.areas_visible_to(user).filter(level=AreaLevel.COMMUNITY)
-        }
-        self.grids = {g.pk: g for g in registry.grids_visible_to(user)}
-        by_community: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for g in self.grids.values():
-            by_community[g.community_id].append((f"grid:{g.pk}", g.name))
-        groups: list[tuple[Any, Any]] = [("", "—")]
-        for a in self.communities.values():
-            groups.append(
-                (a.name, [(f"community:{a.pk}", _("%(name)s (whole community)") % {"name": a.name})])
-            )
-            groups[-1][1].extend(by_community.pop(a.pk, []))
-        for grids in by_community.values():  # grids whose community is outside the user's places
-            groups.append((grids[0][1], grids))
-        _choice_field(self, "area").choices = groups
+        places = registry.case_places(user)
+        area = self.fields["area"]
+        assert isinstance(area, TaggedPlaceField)
+        area.querysets = places
+        self.communities, self.grids = places["community"], places["grid"]
 
     def clean_building(self) -> Any:
         pk = self.cleaned_data.get("building")
@@ -273,9 +262,9 @@ class ReportForm(Form):
         elif mode == PlaceMode.AREA and data.get("area"):
             kind, _sep, pk = str(data["area"]).partition(":")
             if kind == "grid":
-                place["grid"] = self.grids.get(int(pk))
+                place["grid"] = self.grids.filter(pk=int(pk)).first()
             else:
-                place["community"] = self.communities.get(int(pk))
+                place["community"] = self.communities.filter(pk=int(pk)).first()
         elif mode == PlaceMode.MAP:
             place["latitude"] = data.get("latitude")
             place["longitude"] = data.get("longitude")

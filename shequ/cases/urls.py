@@ -9,6 +9,7 @@ urlpatterns = [
     # running the loop (views/cases.py)
     path("", cases.case_list, name="list"),
     path("export/", cases.case_export, name="export"),
+    path("batch/", cases.case_batch, name="batch"),
     path("new/", cases.case_new, name="new"),
     path("new/buildings/", cases.building_search, name="building_search"),
     path("todo/", cases.todo, name="todo"),

@@ -19,6 +19,7 @@ from django.http import Http404
 from shequ.accounts.models import RoleAssignment
 from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import Scope, scope_for
+from shequ.accounts.selectors import assignable_nodes
 from shequ.core import idnumber
 from shequ.core.parsing import normalize_phone
 from shequ.places import geojson
@@ -77,6 +78,24 @@ def picker_places(user: Any, kind: str) -> QuerySet[Any]:
     if kind == "grid":
         return grids_visible_to(user)
     return micro_grids_visible_to(user)
+
+
+def case_places(user: Any) -> dict[str, QuerySet[Any]]:
+    """Where a case can be placed when no building is picked: a community or a grid in the user's
+    places scope, by the tag the report form posts ("community:<pk>", "grid:<pk>")."""
+    return {
+        "community": areas_visible_to(user).filter(level=AreaLevel.COMMUNITY),
+        "grid": grids_visible_to(user),
+    }
+
+
+def tagged_picker_places(user: Any, kind: str) -> dict[str, QuerySet[Any]] | None:
+    """The place picker's searches over several kinds at once (places.forms.TaggedPlaceField)."""
+    if kind == "case_place":
+        return case_places(user)
+    if kind == "role_node":
+        return assignable_nodes(user)
+    return None
 
 
 def buildings_visible_to(user: Any) -> QuerySet[Building]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
@@ -23,6 +23,7 @@ from shequ.accounts.scope import scope_for
 from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
 from shequ.core import excel, sealed
+from shequ.core.batch import BatchReport, run_each
 from shequ.core.errors import RuleError
 from shequ.core.parsing import is_valid_phone, normalize_phone
 from shequ.core.pinyin import name_keys
@@ -661,6 +662,12 @@ def add_tag(
         actor=by, action=RegistryAction.ADD_TAG, target=resident, reason=note, extra={"tag": tag.code}
     )
     return link
+
+
+def tag_residents(residents: Iterable[Resident], *, tag: TagType, by: Actor, note: str = "") -> BatchReport:
+    """Batch tagging: `add_tag` per resident (its own scope check and audit event), in one
+    transaction; a resident the actor may not change is refused and the others are still tagged."""
+    return run_each(residents, lambda r: add_tag(r, tag=tag, by=by, note=note), label=lambda r: r.name)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ urlpatterns = [
     path("buildings/new/", create.building_create, name="building_create"),
     path("organizations/new/", create.organization_create, name="organization_create"),
     path("residents/export/", residents.resident_export, name="residents_export"),
+    path("residents/batch/", residents.resident_batch, name="residents_batch"),
     path("residents/<int:pk>/", residents.resident_detail, name="resident_detail"),
     path("residents/<int:pk>/edit/", residents.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/reveal/", residents.resident_reveal, name="resident_reveal"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -172,11 +173,17 @@ def test_workers_cannot_manage_users(client: Any, county: County) -> None:
     assert client.get(reverse("accounts:users")).status_code == 403
 
 
+def picked_nodes(client: Any, q: str) -> list[str]:
+    """What the user page's node picker offers for `q` (the values it would post)."""
+    response = client.get(reverse("registry:place_search"), {"kind": "role_node", "q": q})
+    return re.findall(r'data-id="([^"]+)"', response.content.decode())
+
+
 def test_admin_creates_a_user_in_scope(client: Any, county: County, head: User) -> None:
     client.force_login(head)
-    page = html(client.get(reverse("accounts:users")))
-    assert f'value="grid:{county.grid_a1_1.pk}"' in page
-    assert f'value="grid:{county.grid_b1_1.pk}"' not in page
+    # The node is found by typing (the place picker), among the nodes in the admin's scope only.
+    offered = picked_nodes(client, "网格")
+    assert f"grid:{county.grid_a1_1.pk}" in offered and f"grid:{county.grid_b1_1.pk}" not in offered
     response = client.post(
         reverse("accounts:users"),
         {
@@ -245,8 +252,7 @@ def test_admin_adds_and_removes_roles_unlocks_and_deactivates(
 def test_admin_makes_a_building_leader_at_a_micro_grid(client: Any, county: County, head: User) -> None:
     client.force_login(head)
     micro = county.micro_a1_1_1
-    page = html(client.get(reverse("accounts:users")))
-    assert f'value="microgrid:{micro.pk}"' in page
+    assert f"microgrid:{micro.pk}" in picked_nodes(client, micro.name[:4])
     response = client.post(
         reverse("accounts:users"),
         {

@@ -1,5 +1,6 @@
 """The verbs of cases, split by sub-domain: reporting, the loop, the clock, the set-up."""
 
+from .batch import dispatch_cases, supervise_cases
 from .lifecycle import (
     accept_case,
     assist_case,
@@ -44,6 +45,7 @@ __all__ = [
     "create_open311_key",
     "deactivate_open311_client",
     "dispatch_case",
+    "dispatch_cases",
     "escalate_case",
     "evaluate_case",
     "locate",
@@ -60,6 +62,7 @@ __all__ = [
     "save_escalation_rule",
     "save_unit",
     "supervise_case",
+    "supervise_cases",
     "suspend_case",
     "take_case",
     "use_open311_key",

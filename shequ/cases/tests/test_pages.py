@@ -758,7 +758,7 @@ def test_a_case_can_be_placed_by_grid_or_by_a_point(client: Any, world: CaseWorl
             {"place_mode": "map", "latitude": "10.5", "longitude": "10.5"},
             "Choose a building or a point on the map",
         ),
-        ({"place_mode": "area", "area": "grid:999999"}, "Select a valid choice"),
+        ({"place_mode": "area", "area": "grid:999999"}, "Choose a place from the list."),
         ({"reporter_phone": "12345"}, "Not a valid phone number."),
         ({"urgency": "panic"}, "Select a valid choice"),
         ({"source": "portal"}, "Select a valid choice"),

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import has_perm_anywhere, roles_of
 from shequ.accounts.typing import acting_user
+from shequ.core.batch import batch_refused, batch_report, parse_ids
 from shequ.core.errors import RuleError
 from shequ.core.http import client_ip
 from shequ.core.pages import add_rule_errors, is_htmx, paginate
@@ -149,9 +150,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "can_report": has_perm_anywhere(request.user, Perm.REPORT_CASES),
         "can_export": any(has_perm_anywhere(request.user, p) for p in EXPORT_PERMS),
+        "batch_on": has_perm_anywhere(request.user, Perm.MANAGE_CASES),
         **paginate(request, qs),
     }
     ctx["object_list"] = with_clock(ctx["object_list"], timezone.now())
+    if ctx["batch_on"]:
+        ctx["batch_units"] = _batch_units(request.user)
     if is_htmx(request):
         return render(request, "cases/_table.html", ctx)
     return render(request, "cases/list.html", ctx)
@@ -163,6 +167,42 @@ def case_export(request: HttpRequest) -> HttpResponse:
     qs, _form = filtered_cases(request)
     filters = {k: v for k, v in request.GET.items() if k not in ("page", "per_page") and v}
     return exports.cases_xlsx(request.user, qs, filters=filters, ip_address=client_ip(request))
+
+
+def _batch_units(user: Any) -> QuerySet[HandlerUnit]:
+    return selectors.units_visible_to(user).filter(active=True).order_by("area_path", "kind", "name")
+
+
+@any_perm_required(Perm.MANAGE_CASES)
+@require_POST
+def case_batch(request: HttpRequest) -> HttpResponse:
+    """The selected cases: dispatch them to one unit, or press on them (催办), one service call each;
+    the report says per case what was done and what was refused, and why."""
+    user = request.user
+    back = reverse("cases:list")
+    try:
+        ids = parse_ids(request.POST.getlist("ids"))
+        found = {c.pk: c for c in selectors.cases_visible_to(user).filter(pk__in=ids)}
+        cases = [found[pk] for pk in ids if pk in found]
+        note = clean_text(request.POST.get("note", "")).strip()[:2000]
+        action = request.POST.get("action")
+        if action == "dispatch":
+            unit = _batch_units(user).filter(pk=request.POST.get("unit") or 0).first()
+            if unit is None:
+                raise RuleError("invalid_unit", _("Choose the unit that handles the case."))
+            report = services.dispatch_cases(cases, by=acting_user(request), unit=unit, note=note)
+            title = _("Dispatch to %(unit)s") % {"unit": unit.name}
+        elif action == "supervise":
+            if not note:
+                raise RuleError("required", _("Say what is expected and by when."))
+            report = services.supervise_cases(cases, by=acting_user(request), note=note)
+            title = _("Remind (supervise)")
+        else:
+            raise RuleError("invalid", _("Choose an action."))
+    except RuleError as exc:
+        return batch_refused(request, exc, back)
+    report.add_missing(pk for pk in ids if pk not in found)
+    return batch_report(request, report, title=title, back=back)
 
 
 # --- the steps of the loop -----------------------------------------------------------------------

@@ -130,7 +130,7 @@ def test_staff_pages_work_under_the_policy(page: Any, world: CaseWorld, problems
     page.mouse.click(box_["x"] + box_["width"] / 2, box_["y"] + box_["height"] / 2)
     page.wait_for_function("() => document.querySelector('#report-form input[name=latitude]').value !== ''")
     page.click("button[data-mode=area]")
-    page.wait_for_selector("select[name=area]", state="visible")
+    page.wait_for_selector(".place-picker[data-kind=case_place] input[type=search]", state="visible")
     page.click("button[data-mode=building]")
     page.fill("#building-q", "溪南")
     page.click("#building-picks button.pick >> nth=0")

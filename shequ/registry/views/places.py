@@ -16,7 +16,7 @@ from shequ.accounts.roles import Perm
 from shequ.core.pages import is_htmx, paginate
 from shequ.places import geojson
 from shequ.places.models import AreaLevel
-from shequ.places.selectors import match_places
+from shequ.places.selectors import PICKER_LIMIT, match_places
 
 from .. import selectors
 from ..forms import USE_CSS, BuildingFilterForm, GridFilterForm, OrganizationFilterForm
@@ -51,9 +51,19 @@ def place_search(request: HttpRequest) -> HttpResponse:
     """The place picker's answers: at most 20 communities, grids or micro-grids the user may see,
     by name or code (places/_picker.html)."""
     kind = request.GET.get("kind", "")
-    if kind not in PICKER_KINDS:
+    q = request.GET.get("q") or ""
+    tagged = selectors.tagged_picker_places(request.user, kind)
+    if tagged is not None:  # several kinds at once: each answer carries "<tag>:<pk>"
+        found = []
+        for tag, qs in tagged.items():
+            for node in match_places(qs, q):
+                node.pick_id = f"{tag}:{node.pk}"
+                found.append(node)
+        nodes = sorted(found, key=lambda n: n.path)[:PICKER_LIMIT]
+    elif kind in PICKER_KINDS:
+        nodes = match_places(selectors.picker_places(request.user, kind), q)
+    else:
         raise Http404
-    nodes = match_places(selectors.picker_places(request.user, kind), request.GET.get("q") or "")
     return render(request, "places/_picker_results.html", {"nodes": nodes})
 
 

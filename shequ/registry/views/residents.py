@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Field, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,12 +22,13 @@ from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
 from shequ.accounts.typing import acting_user
 from shequ.core import codes
+from shequ.core.batch import batch_refused, batch_report, parse_ids
 from shequ.core.errors import RuleError
 from shequ.core.http import client_ip
 from shequ.core.models import CodeTable
 from shequ.core.pages import add_rule_errors, is_htmx, paginate
 
-from .. import selectors, services
+from .. import exports, selectors, services
 from ..forms import (
     HouseholdFilterForm,
     LifeEventForm,
@@ -67,9 +69,13 @@ def filtered_residents(request: HttpRequest) -> tuple[QuerySet[Resident], Reside
 @perm_required(Perm.VIEW_RESIDENTS)
 def resident_list(request: HttpRequest) -> HttpResponse:
     qs, form = filtered_residents(request)
+    can_tag = selectors.can(request.user, Perm.CHANGE_REGISTRY)
+    can_export = selectors.can(request.user, Perm.EXPORT_REGISTRY)
     ctx = {
         "form": form,
-        "can_export": selectors.can(request.user, Perm.EXPORT_REGISTRY),
+        "can_export": can_export,
+        "batch_tag_form": TagAddForm(tags=selectors.tag_types_visible_to(request.user)) if can_tag else None,
+        "batch_on": can_tag or can_export,
         **paginate(request, qs, by_ids=True),
     }
     if is_htmx(request):
@@ -95,6 +101,39 @@ def _export(request: HttpRequest, name: str, qs: QuerySet[Any], fallback: str) -
 def resident_export(request: HttpRequest) -> HttpResponse:
     qs, _form = filtered_residents(request)
     return _export(request, "residents_xlsx", qs, reverse("registry:residents"))
+
+
+@perm_required(Perm.VIEW_RESIDENTS)
+@require_POST
+def resident_batch(request: HttpRequest) -> HttpResponse:
+    """The selected residents: tag them (one `add_tag` each, refused ones reported) or export them."""
+    user = request.user
+    try:
+        ids = parse_ids(request.POST.getlist("ids"))
+    except RuleError as exc:
+        return batch_refused(request, exc, reverse("registry:residents"))
+    residents = selectors.residents_visible_to(user, with_tags=False).filter(pk__in=ids)
+    if request.POST.get("action") == "export":
+        if not selectors.can(user, Perm.EXPORT_REGISTRY):
+            raise PermissionDenied
+        response: HttpResponse = exports.residents_xlsx(
+            user, residents, filters={"selected": ids}, ip_address=client_ip(request)
+        )
+        return response
+    form = TagAddForm(request.POST, tags=selectors.tag_types_visible_to(user))
+    if not form.is_valid():
+        return batch_refused(request, RuleError("invalid", _("Choose a tag.")), reverse("registry:residents"))
+    tag = selectors.tag_types_visible_to(user).get(code=form.cleaned_data["tag"])
+    found = {r.pk: r for r in residents}
+    report = services.tag_residents(
+        [found[pk] for pk in ids if pk in found],
+        tag=tag,
+        by=acting_user(request),
+        note=form.cleaned_data["note"],
+    )
+    report.add_missing(pk for pk in ids if pk not in found)
+    title = _("Tag %(name)s") % {"name": tag.name}
+    return batch_report(request, report, title=title, back=reverse("registry:residents"))
 
 
 # --- resident detail ----------------------------------------------------------------------------

@@ -108,7 +108,8 @@
 
     /* places/_picker.html: a community, grid or micro-grid found by typing (the results come from
        the place search as HTML, through htmx). Picking one puts its id in the hidden input, which
-       carries the list filter's usual GET parameter, and sends the filter form. */
+       carries the list filter's usual GET parameter, and sends the filter form (data-autosubmit;
+       in a create or edit form the picker only fills the field). */
     Alpine.data("placePicker", function () {
       return {
         shown: false,
@@ -129,8 +130,10 @@
           this.$refs.query.setAttribute("data-picked", label);
           this.shown = false;
           var form = this.$refs.value.form;
-          /* A list filter applies the pick at once; an entry form (data-picker-stay) waits for Save. */
-          if (form && !form.hasAttribute("data-picker-stay")) { form.requestSubmit(); }
+          /* A list filter (data-autosubmit) applies the pick at once; an entry form waits for Save. */
+          if (form && this.$root.hasAttribute("data-autosubmit") && !form.hasAttribute("data-picker-stay")) {
+            form.requestSubmit();
+          }
         },
         pick: function (el) { this.choose(el.getAttribute("data-id"), el.getAttribute("data-label")); },
         clear: function () { this.choose("", ""); }
