@@ -141,7 +141,10 @@ def _too_many(request: HttpRequest, seconds: int, message: str) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/portal/home.html", {"groups": portal_selectors.category_groups()})
+    context: dict[str, Any] = {"groups": portal_selectors.category_groups()}
+    if request.user.is_authenticated:  # a resident or volunteer lands here (accounts.landing)
+        context["my_reports"] = list(case_selectors.reported_by(request.user)[:10])
+    return render(request, "cases/portal/home.html", context)
 
 
 @require_http_methods(["GET", "POST"])
