@@ -165,3 +165,26 @@ def test_each_roles_home_on_a_desktop(page: Any, world: CaseWorld, role: str) ->
     assert page.locator("text=403").count() == 0
     assert_no_sideways_scroll(page)
     screenshot(page, f"home-{role}-desktop")
+
+
+@pytest.mark.parametrize("role", [Role.COMMUNITY_HEAD, Role.GRID_WORKER, Role.HANDLER])
+def test_every_menu_page_fits_a_phone(phone: Any, world: CaseWorld, role: str) -> None:
+    """Every staff page a role's menu opens stays inside 390px: tables scroll in their own box."""
+    waiting_on_the_grid_worker(world)
+    user = demo_user(world.county, role)
+    log_in(phone, user.username, PASSWORD)
+    hrefs = phone.eval_on_selector_all(
+        "aside.sidebar .menu a", "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert hrefs
+    too_wide = []
+    for href in hrefs:
+        phone.goto(phone.base_url + href)
+        phone.wait_for_load_state("networkidle")
+        widths = phone.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        if widths[0] > widths[1]:
+            too_wide.append((href, widths[0]))
+            screenshot(phone, "too-wide" + href.replace("/", "-").rstrip("-"))
+    assert too_wide == []
