@@ -90,6 +90,10 @@ def assert_in_view(page: Any, selector: str) -> None:
 def test_the_grid_workers_day_on_a_phone(phone: Any, world: CaseWorld) -> None:
     overdue, _soon = waiting_on_the_grid_worker(world)
     county = world.county
+    # The strict policy allows no inline script or style: the bottom bar's menu button is Alpine's.
+    problems: list[str] = []
+    phone.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    phone.on("pageerror", lambda e: problems.append(str(e)))
     log_in(phone, world.grid_worker.username, PASSWORD)
 
     # Home: big buttons, the to-do with its overdue count, the bottom bar.
@@ -101,6 +105,12 @@ def test_the_grid_workers_day_on_a_phone(phone: Any, world: CaseWorld) -> None:
     expect(phone.locator(".bottom-nav")).to_be_visible()
     assert_no_sideways_scroll(phone)
     screenshot(phone, "field-home-phone")
+
+    # The bar's 菜单 opens the full menu.
+    phone.locator(".bottom-nav button").click()
+    expect(phone.locator("aside.sidebar")).to_be_visible()
+    phone.keyboard.press("Escape")
+    expect(phone.locator("aside.sidebar")).to_be_hidden()
 
     # To-do: cards, the overdue light and the time left without scrolling sideways.
     phone.locator(".bottom-nav a", has_text="我的待办").click()
@@ -141,6 +151,7 @@ def test_the_grid_workers_day_on_a_phone(phone: Any, world: CaseWorld) -> None:
     phone.goto(phone.base_url + f"/registry/households/{resident.household_id}/")
     assert_no_sideways_scroll(phone)
     screenshot(phone, "field-household-phone")
+    assert [p for p in problems if "Content Security Policy" in p or "Alpine" in p] == []
 
 
 def test_a_resident_lands_on_the_portal_with_their_reports(phone: Any, world: CaseWorld) -> None:
