@@ -24,9 +24,11 @@ PRESSING = 5  # cases shown on the home, the most pressing first
 
 def _my_grid_url(user: Any) -> str | None:
     """The user's own grid: its page where one exists, else its residents."""
-    grid_id = next((a.grid_id for a in assignments_of(user) if a.grid_id), None)
+    assignments = assignments_of(user)
+    grid_id = next((a.grid_id for a in assignments if a.grid_id), None)
     if grid_id is None:
-        return None
+        # Held at a micro-grid (a building leader): the residents list is already just theirs.
+        return reverse("registry:residents") if any(a.micro_grid_id for a in assignments) else None
     try:
         return reverse("registry:grid_detail", args=[grid_id])
     except NoReverseMatch:

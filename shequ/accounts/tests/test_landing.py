@@ -134,3 +134,12 @@ def test_the_api_lists_organisations_only_to_staff(client: Client, county: Count
         assert response.status_code == 200
     else:
         assert response.status_code == 403 or response.json()["count"] == 0
+
+
+@pytest.mark.parametrize("role", [Role.GRID_WORKER, Role.GRID_LEADER, Role.BUILDING_LEADER])
+def test_the_phone_home_leads_to_my_grid(client: Client, county: County, role: str) -> None:
+    client.force_login(demo_user(county, role))
+    page = client.get(reverse("insight:field_home")).content.decode()
+    link = re.search(r'href="([^"]+)" data-key="my_grid"', page)
+    assert link is not None
+    assert client.get(link.group(1).replace("&amp;", "&")).status_code == 200
