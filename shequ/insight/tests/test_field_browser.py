@@ -181,10 +181,19 @@ def test_each_roles_home_on_a_desktop(page: Any, world: CaseWorld, role: str) ->
 @pytest.mark.parametrize("role", [Role.COMMUNITY_HEAD, Role.GRID_WORKER, Role.HANDLER])
 def test_every_menu_page_fits_a_phone(phone: Any, world: CaseWorld, role: str) -> None:
     """Every staff page a role's menu opens stays inside 390px: tables scroll in their own box."""
-    waiting_on_the_grid_worker(world)
+    overdue, _soon = waiting_on_the_grid_worker(world)
     user = demo_user(world.county, role)
     log_in(phone, user.username, PASSWORD)
-    hrefs = phone.eval_on_selector_all(
+    county = world.county
+    resident = county.resident_in(county.grid_a1_1)
+    details = [reverse("cases:detail", args=[overdue.pk])]
+    if role != Role.HANDLER:  # and the detail pages the lists lead to
+        details += [
+            reverse("registry:resident_detail", args=[resident.pk]),
+            reverse("registry:household_detail", args=[resident.household_id]),
+            reverse("registry:building_detail", args=[resident.dwelling.building_id]),
+        ]
+    hrefs = details + phone.eval_on_selector_all(
         "aside.sidebar .menu a", "links => links.map(a => a.getAttribute('href'))"
     )
     assert hrefs
