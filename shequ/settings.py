@@ -124,7 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "registry:dashboard"
+LOGIN_REDIRECT_URL = "home"  # redirects on to the role's own page (accounts/landing.py)
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Login policy: lock an account for a while after repeated failures; sessions end when idle.

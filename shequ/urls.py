@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from shequ.accounts import views as accounts_views
 from shequ.core.health import healthz
 from shequ.insight import views as insight_views
 from shequ.registry import urls as registry_urls
@@ -12,7 +13,8 @@ from shequ.registry import urls as registry_urls
 registry_patterns = [path("", insight_views.dashboard, name="dashboard"), *registry_urls.urlpatterns]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="registry:dashboard", permanent=False)),
+    # Each role's own work (accounts/landing.py): the dashboard, the phone home, the to-do or the portal.
+    path("", accounts_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("shequ.accounts.urls")),
     path("registry/", include((registry_patterns, registry_urls.app_name))),

@@ -72,10 +72,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.GRID_WORKER: _GRID,
     # Building leaders know their neighbours but do not see ID numbers or sensitive tags.
     Role.BUILDING_LEADER: frozenset({Perm.VIEW_PLACES, Perm.VIEW_RESIDENTS, Perm.REPORT_CASES}),
-    # Handlers see the cases sent to their unit (cases.selectors), not an area.
-    Role.HANDLER: frozenset({Perm.VIEW_PLACES, Perm.HANDLE_CASES}),
-    Role.VOLUNTEER: frozenset({Perm.VIEW_PLACES, Perm.REPORT_CASES}),
-    Role.RESIDENT: frozenset({Perm.VIEW_PLACES, Perm.REPORT_CASES}),
+    # Handlers see the cases sent to their unit (cases.selectors), not an area; volunteers and
+    # residents report through the portal. None of the three lists the registry's places: the
+    # organisations list names contact persons, and the portal has its own building search.
+    Role.HANDLER: frozenset({Perm.HANDLE_CASES}),
+    Role.VOLUNTEER: frozenset({Perm.REPORT_CASES}),
+    Role.RESIDENT: frozenset({Perm.REPORT_CASES}),
 }
 
 # Which node a role is assigned at; create_user and the user page check it.

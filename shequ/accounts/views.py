@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,6 +23,7 @@ from shequ.core.pages import add_rule_errors, paginate, safe_next
 from . import selectors, services
 from .decorators import perm_required
 from .forms import AssignmentForm, LoginForm, PasswordChangeForm, UserCreateForm, role_choices
+from .landing import home_url
 from .middleware import SESSION_KEY
 from .models import LoginLock, RoleAssignment, User
 from .roles import Perm
@@ -34,9 +34,16 @@ from .typing import AuthedRequest
 # --- login ------------------------------------------------------------------------------------
 
 
+def home(request: HttpRequest) -> HttpResponse:
+    """The site's root: each role's own work (accounts.landing), or the login page."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    return redirect(home_url(request.user))
+
+
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
-        return redirect(safe_next(request, reverse("registry:dashboard")))
+        return redirect(safe_next(request, home_url(request.user)))
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -49,7 +56,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = 429 if isinstance(exc, services.LoginThrottled) else 200
         else:
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(safe_next(request, reverse("registry:dashboard")))
+            return redirect(safe_next(request, home_url(user)))
     context = {"form": form, "next": request.GET.get("next", "")}
     return render(request, "accounts/login.html", context, status=status)
 

@@ -60,6 +60,11 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     return _base().filter(q)
 
 
+def reported_by(user: Any) -> QuerySet[Case]:
+    """The cases a logged-in user reported themselves, newest first (the portal's 我的上报)."""
+    return _base().filter(reporter_id=user.pk).order_by("-reported_at", "-id")
+
+
 def case_get_for(user: Any, pk: Any) -> Case:
     """The same 404 for a missing case and for one outside the user's reach."""
     qs = cases_visible_to(user).prefetch_related("co_units")

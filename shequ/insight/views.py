@@ -12,6 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.accounts.landing import home_url
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import has_perm_anywhere
 from shequ.accounts.typing import acting_user
 from shequ.registry.models import ResidenceType
 from shequ.registry.reveal_report import unread_alert_count
@@ -71,8 +74,17 @@ def _residence_pie(counts: dict[str, int]) -> dict[str, Any]:
     }
 
 
+DASHBOARD_PERMS = (Perm.VIEW_RESIDENTS, Perm.VIEW_CASES, Perm.VIEW_PLACES)
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    # Handlers, volunteers and residents have no area figures: the dashboard's links (breadcrumbs)
+    # take them to their own work instead of three counts that mean nothing to them.
+    if not any(has_perm_anywhere(request.user, p) for p in DASHBOARD_PERMS):
+        home = home_url(request.user)
+        if home != request.path:
+            return redirect(home)
     figures = selectors.dashboard_figures(request.user)
     ctx: dict[str, Any] = {
         "f": figures,

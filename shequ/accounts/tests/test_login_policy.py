@@ -312,10 +312,11 @@ def test_sibling_paths_with_a_common_prefix_are_not_merged(county: County) -> No
     assert len(scope_for(user, Perm.VIEW_RESIDENTS).paths) == 2
 
 
-def test_volunteer_has_no_view_residents(county: County) -> None:
+def test_volunteer_sees_neither_residents_nor_the_registry_places(county: County) -> None:
     volunteer = make_user(Role.VOLUNTEER, county.community_a1)
     assert scope_for(volunteer, Perm.VIEW_RESIDENTS).empty
-    assert not scope_for(volunteer, Perm.VIEW_PLACES).empty
+    assert scope_for(volunteer, Perm.VIEW_PLACES).empty
+    assert not scope_for(volunteer, Perm.REPORT_CASES).empty
 
 
 def test_anonymous_and_inactive_users_have_no_scope(county: County) -> None:

@@ -141,7 +141,10 @@ def _too_many(request: HttpRequest, seconds: int, message: str) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/portal/home.html", {"groups": portal_selectors.category_groups()})
+    context: dict[str, Any] = {"groups": portal_selectors.category_groups()}
+    if request.user.is_authenticated:  # a resident or volunteer lands here (accounts.landing)
+        context["my_reports"] = list(case_selectors.reported_by(request.user)[:10])
+    return render(request, "cases/portal/home.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -295,10 +298,21 @@ def _render_case(request: HttpRequest, case: Case, evaluate_form: EvaluateForm |
 @personal_data
 @require_GET
 def case_page(request: HttpRequest, number: str) -> HttpResponse:
-    granted = access.granted(request, number)
-    if granted is None:
+    case = _readable_case(request, number)
+    if case is None:
         return _to_follow(number)
-    return _render_case(request, granted.case)
+    return _render_case(request, case)
+
+
+def _readable_case(request: HttpRequest, number: str) -> Case | None:
+    """The case if this session proved it with number and phone, or if the logged-in user reported
+    it themselves (我反映的问题 on the home page); its public side only either way."""
+    granted = access.granted(request, number)
+    if granted is not None:
+        return granted.case
+    if request.user.is_authenticated:
+        return case_selectors.reported_by(request.user).filter(number=number).first()
+    return None
 
 
 @personal_data
@@ -331,8 +345,8 @@ def evaluate(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def photo(request: HttpRequest, number: str, pk: int) -> FileResponse:
     """A photo of a case this session looked up: the reporter's own or the unit's proof."""
-    granted = access.granted(request, number)
-    attachment = portal_selectors.public_photo(granted.case, pk) if granted is not None else None
+    case = _readable_case(request, number)
+    attachment = portal_selectors.public_photo(case, pk) if case is not None else None
     if attachment is None:
         raise Http404
     try:

@@ -168,7 +168,7 @@ def test_a_handler_sees_a_case_only_once_it_is_sent_to_their_unit(client: Any, w
 
 
 def test_the_menu_leads_each_role_to_its_case_pages(client: Any, world: CaseWorld) -> None:
-    handler_page = html(as_user(client, world.handler).get(reverse("registry:dashboard")))
+    handler_page = html(as_user(client, world.handler).get(reverse("registry:dashboard"), follow=True))
     assert f'href="{reverse("cases:list")}"' in handler_page
     assert f'href="{reverse("cases:todo")}"' in handler_page
     assert f'href="{reverse("cases:new")}"' not in handler_page
@@ -178,7 +178,7 @@ def test_the_menu_leads_each_role_to_its_case_pages(client: Any, world: CaseWorl
     )
     volunteer = make_user(Role.VOLUNTEER, world.county.grid_a1_1)
     assert f'href="{reverse("cases:todo")}"' not in html(
-        as_user(client, volunteer).get(reverse("registry:dashboard"))
+        as_user(client, volunteer).get(reverse("cases:list"))
     )
 
 

@@ -103,6 +103,7 @@ def with_clock(cases: Any, now: dt.datetime) -> list[Any]:
         c.used_pct = round(ratio * 100) if ratio is not None else None
         c.used_bar = min(c.used_pct, 100) if c.used_pct is not None else 0
         c.status_css = STATUS_CSS.get(c.status, "badge-grey")
+        c.overdue = c.due_at is not None and c.due_at <= now  # the cards say "overdue by", not "left"
     return out
 
 
@@ -149,6 +150,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {
         "form": form,
         "can_report": has_perm_anywhere(request.user, Perm.REPORT_CASES),
+        "can_todo": any(has_perm_anywhere(request.user, p) for p in TODO_PERMS),
         "can_export": any(has_perm_anywhere(request.user, p) for p in EXPORT_PERMS),
         "batch_on": has_perm_anywhere(request.user, Perm.MANAGE_CASES),
         **paginate(request, qs),

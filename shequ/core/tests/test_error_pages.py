@@ -30,7 +30,7 @@ def test_volunteer_opening_my_todo_gets_the_chinese_403_page_in_the_layout(count
     assert "您无权访问此页面" in html
     assert "Forbidden" not in html
     assert 'class="sidebar"' in html  # the site's layout, with its menu
-    assert f'href="{reverse("registry:dashboard")}"' in html and "返回工作台" in html
+    assert f'href="{reverse("home")}"' in html and "返回工作台" in html
     assert 'href="http://testserver/registry/"' in html and "返回上一页" in html
 
 
