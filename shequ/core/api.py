@@ -44,6 +44,16 @@ class Pagination(PageNumberPagination):
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return size
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """The page from 1 (or `last`) and the page size from 1 to `max_page_size`, as checked above."""
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         raw = request.query_params.get(self.page_query_param)
         if raw and raw not in self.last_page_strings and not (whole_number(raw) or 0) >= 1:
