@@ -20,6 +20,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import error_pages
 from .errors import RuleError
 
+MAX_WHOLE_NUMBER = 10**18 - 1  # 18 digits: what `whole_number` reads
+
 
 def whole_number(raw: str) -> int | None:
     """`raw` as a whole number if it is written in ASCII digits, else None. `str.isdigit()` alone
@@ -49,7 +51,7 @@ class Pagination(PageNumberPagination):
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_query_param:
-                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_WHOLE_NUMBER}
             elif parameter["name"] == self.page_size_query_param:
                 parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
         return parameters

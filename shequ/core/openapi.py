@@ -178,7 +178,8 @@ class FilterExtension(DjangoFilterExtension):
         extra: dict[str, Any] = {}
         for validator in filter_field.extra.get("validators", []):
             if isinstance(validator, RegexValidator) and not validator.inverse_match:
-                extra["pattern"] = validator.regex.pattern
+                regex = validator.regex  # compiled by the validator's __init__
+                extra["pattern"] = regex if isinstance(regex, str) else regex.pattern
         if filter_field.extra.get("max_length"):
             extra["maxLength"] = filter_field.extra["max_length"]
         for low, high in (("min_value", "minimum"), ("max_value", "maximum")):
