@@ -74,6 +74,8 @@ class CodeRelatedField(DescribedField, serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, int) and not isinstance(data, bool):
+            data = str(data)  # a numeric code sent as a JSON number was always found
         if not isinstance(data, str) or not self._regex.search(data):
             raise serializers.ValidationError(self.message)
         return super().to_internal_value(data)

@@ -160,3 +160,16 @@ def test_lists_state_their_page_and_filter_forms(schema: dict[str, Any]) -> None
     assert parameters["grid"]["pattern"] == r"^\d{15}$"
     assert parameters["household"]["type"] == "integer" and parameters["household"]["minimum"] == 1
     assert parameters["search"]["maxLength"] == 100
+
+
+def test_a_community_code_sent_as_a_json_number_is_still_found(client: Any, county: Any) -> None:
+    client.force_login(make_user(Role.ADMIN))
+    code = int(county.community_a1.code)
+    response = client.post(
+        "/api/v1/households/", {"number": "H-n1", "community": code}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    refused = client.post(
+        "/api/v1/households/", {"number": "H-n2", "community": "3307"}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and list(refused.json()["fields"]) == ["community"]
