@@ -221,6 +221,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The resident's document type appears whole and split by the ID-number rule (one enum each).
+    "ENUM_NAME_OVERRIDES": {
+        "IdTypeEnum": ["resident_id", "passport", "hk_macau", "taiwan", "foreign_pr", "other"],
+        "IdentityCardEnum": ["resident_id"],
+        "OtherDocumentEnum": ["passport", "hk_macau", "taiwan", "foreign_pr", "other"],
+    },
 }
 
 # Background work through the django.tasks API (ADR 0003); the database backend needs no broker.

@@ -110,19 +110,27 @@ def verb(
 
     def decorate(func: Callable[..., Response]) -> Callable[..., Response]:
         name = func.__name__.rstrip("_")
-        func = extend_schema(
-            summary=summary,
-            description=description,
-            request=request_serializer,
-            responses={200: s.CaseDetailSerializer},
-        )(func)
-        return action(
+        # extend_schema goes on top of @action: under it, drf-spectacular never saw it and
+        # documented every verb as taking and answering a whole case.
+        func = action(
             detail=True,
             methods=["post"],
             url_path=name,
             url_name=name,
             filter_backends=[],
             pagination_class=None,
+        )(func)
+        request: Any = request_serializer
+        if request_serializer is not None and "photos" in request_serializer._declared_fields:
+            request = {
+                "multipart/form-data": request_serializer,
+                "application/json": s.without_files(request_serializer),
+            }
+        return extend_schema(
+            summary=summary,
+            description=description,
+            request=request,
+            responses={200: s.CaseDetailSerializer},
         )(func)
 
     return decorate
@@ -142,7 +150,10 @@ def verb(
     ),
     create=extend_schema(
         summary="Report a case",
-        request={"multipart/form-data": s.CaseReportSerializer, "application/json": s.CaseReportSerializer},
+        request={
+            "multipart/form-data": s.CaseReportSerializer,
+            "application/json": s.without_files(s.CaseReportSerializer),
+        },
         responses={201: s.CaseDetailSerializer},
     ),
 )
@@ -350,11 +361,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             services.merge_case(case, by=acting_user(request), **self.parse(s.MergeSerializer))
         )
 
-    @verb(s.NoteSerializer, "Supervise (督办)", "Counted against the unit.")
+    @verb(s.RequiredNoteSerializer, "Supervise (督办)", "Counted against the unit.")
     def supervise(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         return self.answer(
-            services.supervise_case(case, by=acting_user(request), **self.parse(s.NoteSerializer))
+            services.supervise_case(case, by=acting_user(request), **self.parse(s.RequiredNoteSerializer))
         )
 
     @verb(s.CommentSerializer, "Comment", "Public comments (managers only) reach the reporter.")

@@ -5,6 +5,8 @@ which hold every rule and every message (one set for the pages, the portal and t
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from decimal import Decimal
 from typing import Any, cast
 
 from django.http import Http404
@@ -18,11 +20,22 @@ from rest_framework import serializers
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere
 from shequ.core.inputs import CharField, ModelSerializer
-from shequ.core.serializers import ChoiceLabelField
-from shequ.places.models import Area, AreaLevel, Grid
+from shequ.core.openapi import VISIBLE
+from shequ.core.serializers import (
+    CATEGORY_CODE,
+    PHONE,
+    ChoiceLabelField,
+    CodeRelatedField,
+    DescribedField,
+    PatternDecimalField,
+    PatternTextField,
+    latitude_pattern,
+    longitude_pattern,
+)
+from shequ.places.models import Area, AreaLevel
 from shequ.registry import selectors as registry
 from shequ.registry.models import Building
-from shequ.registry.serializers import PlaceRefSerializer
+from shequ.registry.serializers import PlaceRefSerializer, community_field, grid_field
 
 from . import clock, selectors
 from .models import (
@@ -49,6 +62,9 @@ from .services.reporting import STAFF_SOURCES
 # --- building blocks ----------------------------------------------------------------------------
 
 MAX_ID = 2**63 - 1
+TEXT_LIMIT = 2000  # common.required_text / optional_text
+# A description of at least 5 characters once trimmed (reporting.report_case).
+DESCRIPTION = r"\S[\s\S]{3,}\S"
 
 
 class IdRelatedField(serializers.PrimaryKeyRelatedField):
@@ -64,13 +80,53 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(int(text))
 
 
+class ServiceTextField(DescribedField, CharField):
+    """Free text whose length and whether it may be empty are the service's rules, answered with
+    the service's codes and messages (`too_long`, `required`); the schema states the same limit
+    and form (`limit`, `pattern`)."""
+
+    def __init__(self, *, limit: int = TEXT_LIMIT, pattern: str | None = None, **kwargs: Any) -> None:
+        self.limit = limit
+        self.pattern = pattern
+        super().__init__(**kwargs)
+
+    def request_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "maxLength": self.limit}
+        if self.pattern is not None:
+            schema["pattern"] = self.pattern
+        return schema
+
+
 def text_field(*, multiline: bool = False, **kwargs: Any) -> CharField:
-    """Free text: its length and whether it may be empty are the services' rules, with their messages."""
+    """Free text checked by the service (`ServiceTextField`); a serializer lists the fields its
+    service requires in `schema_required`."""
     kwargs.setdefault("required", False)
     kwargs.setdefault("allow_blank", True)
     kwargs.setdefault("default", "")
     kwargs.setdefault("trim_whitespace", False)
-    return CharField(multiline=multiline, **kwargs)
+    return ServiceTextField(multiline=multiline, **kwargs)
+
+
+def required_text() -> CharField:
+    """A note or reason the service requires: at least one character that is not white space."""
+    return text_field(multiline=True, pattern=VISIBLE)
+
+
+def category_field(**kwargs: Any) -> CodeRelatedField:
+    kwargs.setdefault("queryset", CaseCategory.objects.none())
+    return CodeRelatedField(
+        slug_field="code",
+        pattern=CATEGORY_CODE,
+        message=_("Enter a category code (lower-case letters, digits, _ . -)."),
+        **kwargs,
+    )
+
+
+@functools.cache
+def without_files(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The same body as JSON, which cannot carry files: documented without `photos`."""
+    name = serializer_class.__name__.removesuffix("Serializer") + "JsonSerializer"
+    return type(name, (serializer_class,), {"photos": None, "__module__": serializer_class.__module__})
 
 
 def photos_field() -> serializers.ListField:
@@ -278,7 +334,7 @@ class CaseDetailSerializer(CaseSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))  # null while the clock is stopped
     def get_used_ratio(self, case: Case) -> float | None:
         ratio = clock.used_ratio(case, _now(self))
         return round(ratio, 3) if ratio is not None else None
@@ -306,33 +362,23 @@ class CaseReportSerializer(serializers.Serializer):
     cannot see is refused as unknown. The source is `api` unless staff say it came from a grid
     worker, the service window or the hotline."""
 
-    category = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=CaseCategory.objects.none(),
-        help_text=_("Category code, such as sanitation.garbage."),
-    )
-    description = CharField(allow_blank=True, trim_whitespace=False, multiline=True)
+    schema_required = ("description",)
+
+    category = category_field(help_text=_("Category code, such as sanitation.garbage."))
+    description = text_field(multiline=True, pattern=DESCRIPTION, default=None)
     building = IdRelatedField(queryset=Building.objects.none(), required=False, allow_null=True)
-    grid = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Grid.objects.none(),
-        required=False,
-        allow_null=True,
-        help_text=_("15-digit grid code."),
+    grid = grid_field()
+    community = community_field(allow_null=True)
+    lat = PatternTextField(
+        pattern=latitude_pattern("+"), required=False, allow_blank=True, allow_null=True, max_length=32
     )
-    community = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Area.objects.none(),
-        required=False,
-        allow_null=True,
-        help_text=_("12-digit division code of the community."),
+    long = PatternTextField(
+        pattern=longitude_pattern("+"), required=False, allow_blank=True, allow_null=True, max_length=32
     )
-    lat = CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
-    long = CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
     address = text_field()
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
-    reporter_name = text_field()
-    reporter_phone = text_field(max_length=32)
+    reporter_name = text_field(limit=64)
+    reporter_phone = text_field(max_length=32, limit=32, pattern=PHONE)
     source = serializers.ChoiceField(choices=[Source.API, *STAFF_SOURCES], default=Source.API)  # type: ignore[assignment]
     photos = photos_field()
 
@@ -362,8 +408,16 @@ class NoteSerializer(serializers.Serializer):
     note = text_field(multiline=True)
 
 
+class RequiredNoteSerializer(serializers.Serializer):
+    schema_required = ("note",)
+
+    note = required_text()
+
+
 class ReasonSerializer(serializers.Serializer):
-    reason = text_field(multiline=True)
+    schema_required = ("reason",)
+
+    reason = required_text()
 
 
 class AcceptSerializer(NoteSerializer):
@@ -388,11 +442,12 @@ class DispatchSerializer(NoteSerializer):
         fields["co_units"].child.queryset = units
 
 
-class PhotoNoteSerializer(NoteSerializer):
+class PhotoNoteSerializer(RequiredNoteSerializer):
     photos = photos_field()
 
 
-class VerifySerializer(PhotoNoteSerializer):
+class VerifySerializer(NoteSerializer):
+    photos = photos_field()
     passed = serializers.BooleanField(help_text=_("true: handled as reported; false: back to the unit."))
 
 
@@ -411,14 +466,12 @@ class MergeSerializer(NoteSerializer):
             raise serializers.ValidationError(_("There is no such case.")) from exc
 
 
-class CommentSerializer(NoteSerializer):
+class CommentSerializer(RequiredNoteSerializer):
     public = serializers.BooleanField(default=False, help_text=_("Shown to the reporter."))
 
 
 class CorrectSerializer(ReasonSerializer):
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=CaseCategory.objects.none(), required=False
-    )
+    category = category_field(required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     address = CharField(required=False, allow_blank=True, max_length=200)
 
@@ -468,15 +521,30 @@ class CategorySerializer(ModelSerializer):
         return CategorySerializer(tree.get(category.pk, []), many=True, context=self.context).data  # type: ignore[return-value]
 
 
+# 0.5 to 2,000 working hours with at most one decimal (setup._check_limits).
+HOURS = r"^(0\.[5-9]|[1-9]\d{0,2}(\.\d)?|1\d{3}(\.\d)?|2000(\.0)?)$"
+
+
 def _hours() -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=6, decimal_places=1, required=False)
+    """Documented as required for a new category (`schema_required`); the service also lets a
+    sub-category leave them out and take its parent's."""
+    return PatternDecimalField(
+        max_digits=6,
+        decimal_places=1,
+        min_value=Decimal("0.5"),
+        max_value=Decimal(2000),
+        required=False,
+        pattern=HOURS,
+    )
 
 
 class CategoryWriteSerializer(serializers.Serializer):
-    code = serializers.RegexField(r"^[a-z0-9_.-]{1,32}$", required=False)
-    name = CharField(max_length=64, required=False)
-    parent = serializers.SlugRelatedField(  # type: ignore[assignment]  # a field, not Field.parent
-        slug_field="code", queryset=CaseCategory.objects.all(), required=False, allow_null=True
+    schema_required = ("accept_hours", "dispatch_hours", "handle_hours", "verify_hours")
+
+    code = serializers.RegexField(CATEGORY_CODE, required=True)
+    name = CharField(max_length=64, required=True)
+    parent = category_field(  # type: ignore[assignment]  # a field, not Field.parent
+        queryset=CaseCategory.objects.all(), required=False, allow_null=True
     )
     description = CharField(max_length=200, required=False, allow_blank=True)
     public = serializers.BooleanField(required=False)

@@ -20,6 +20,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import error_pages
 from .errors import RuleError
 
+MAX_WHOLE_NUMBER = 10**18 - 1  # 18 digits: what `whole_number` reads
+
 
 def whole_number(raw: str) -> int | None:
     """`raw` as a whole number if it is written in ASCII digits, else None. `str.isdigit()` alone
@@ -43,6 +45,16 @@ class Pagination(PageNumberPagination):
             message = _("Enter a number from 1 to %(max)d.") % {"max": self.max_page_size}
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return size
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """The page from 1 (or `last`) and the page size from 1 to `max_page_size`, as checked above."""
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_WHOLE_NUMBER}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         raw = request.query_params.get(self.page_query_param)

@@ -10,7 +10,10 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
+from shequ.core import serializers as core_fields
 from shequ.places.models import Area, AreaLevel, Grid, GridKind, MicroGrid
 
 from . import selectors
@@ -29,9 +32,9 @@ from .models import (
     TagType,
 )
 
-AREA_CODE = RegexValidator(r"^\d{12}$", _("Enter a 12-digit division code."))
-GRID_CODE = RegexValidator(r"^\d{15}$", _("Enter a 15-digit grid code."))
-MICRO_GRID_CODE = RegexValidator(r"^\d{18}$", _("Enter an 18-digit micro-grid code."))
+AREA_CODE = RegexValidator(core_fields.AREA_CODE, _("Enter a 12-digit division code."))
+GRID_CODE = RegexValidator(core_fields.GRID_CODE, _("Enter a 15-digit grid code."))
+MICRO_GRID_CODE = RegexValidator(core_fields.MICRO_GRID_CODE, _("Enter an 18-digit micro-grid code."))
 
 
 def code_filter(field_name: str, validator: RegexValidator, help_text: Any) -> df.CharFilter:
@@ -50,6 +53,7 @@ def grid_filter(field_name: str = "grid__code") -> df.CharFilter:
     return code_filter(field_name, GRID_CODE, _("15-digit grid code."))
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(df.Filter):
     """A row id: a whole number that fits the database, or a 400."""
 

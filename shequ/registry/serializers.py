@@ -7,14 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shequ.core import codes
+from shequ.core import serializers as core_fields
 from shequ.core.errors import RuleError
 from shequ.core.inputs import CharField, ModelSerializer
 from shequ.core.models import CodeTable
-from shequ.core.serializers import ChoiceLabelField, CodeTableField
+from shequ.core.serializers import ChoiceLabelField, CodeRelatedField, CodeTableField, EnumTextField
 from shequ.places.models import Area, AreaLevel, Grid, GridKind, MicroGrid
 
 from . import selectors
@@ -37,6 +41,7 @@ from .models import (
     RevealPurpose,
     TagType,
 )
+from .validation import GENDER_WORDS
 
 # --- building blocks --------------------------------------------------------------------------
 
@@ -91,31 +96,38 @@ class ScopedWriteSerializer(serializers.Serializer):
                 _visible(field, make())
 
 
-def _community_field() -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+def community_field(**kwargs: Any) -> CodeRelatedField:
+    return CodeRelatedField(
         slug_field="code",
         queryset=Area.objects.none(),
         required=False,
+        pattern=core_fields.AREA_CODE,
+        message=_("Enter a 12-digit division code."),
         help_text=_("12-digit division code of the community."),
+        **kwargs,
     )
 
 
-def _grid_field() -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+def grid_field() -> CodeRelatedField:
+    return CodeRelatedField(
         slug_field="code",
         queryset=Grid.objects.none(),
         required=False,
         allow_null=True,
+        pattern=core_fields.GRID_CODE,
+        message=_("Enter a 15-digit grid code."),
         help_text=_("15-digit grid code."),
     )
 
 
-def _micro_grid_field() -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+def micro_grid_field() -> CodeRelatedField:
+    return CodeRelatedField(
         slug_field="code",
         queryset=MicroGrid.objects.none(),
         required=False,
         allow_null=True,
+        pattern=core_fields.MICRO_GRID_CODE,
+        message=_("Enter an 18-digit micro-grid code."),
         help_text=_("18-digit micro-grid code."),
     )
 
@@ -207,8 +219,54 @@ class GridDetailSerializer(GridSerializer):
         fields = [*GridSerializer.Meta.fields, "boundary"]
 
 
+_POSITION = {
+    "type": "array",
+    "items": {"type": "number", "minimum": -180, "maximum": 180},
+    "minItems": 2,
+    "maxItems": 2,
+    "description": "Longitude and latitude (WGS 84).",
+}
+_POLYGON_RINGS = {
+    "type": "array",
+    "minItems": 1,
+    "items": {"type": "array", "minItems": 4, "items": _POSITION},
+}
+_POLYGON = {
+    "type": "object",
+    "properties": {"type": {"type": "string", "enum": ["Polygon"]}, "coordinates": _POLYGON_RINGS},
+    "required": ["type", "coordinates"],
+}
+_MULTI_POLYGON = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["MultiPolygon"]},
+        "coordinates": {"type": "array", "minItems": 1, "items": _POLYGON_RINGS},
+    },
+    "required": ["type", "coordinates"],
+}
+
+
+class BoundaryField(core_fields.DescribedField, serializers.JSONField):
+    """A GeoJSON Polygon or MultiPolygon, or a Feature holding one. What the schema cannot say:
+    a ring must not cross itself, a latitude lies within ±90, and the grid must lie inside its
+    community and not overlap its neighbours (`places.geo.check_boundary`)."""
+
+    def request_schema(self) -> dict[str, Any]:
+        feature = {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "geometry": {"oneOf": [_POLYGON, _MULTI_POLYGON]},
+            },
+            "required": ["type", "geometry"],
+        }
+        return {"oneOf": [_POLYGON, _MULTI_POLYGON, feature]}
+
+
 class GridBoundarySerializer(serializers.Serializer):
-    boundary = serializers.JSONField(
+    partial_on_patch = False  # the PATCH body is the new boundary: `boundary` is required
+
+    boundary = BoundaryField(
         allow_null=True, help_text=_("A GeoJSON Polygon or MultiPolygon (or a Feature holding one), or null.")
     )
     reason = CharField(required=False, allow_blank=True, max_length=200, default="")
@@ -269,20 +327,32 @@ class BuildingSerializer(ModelSerializer):
 
 
 class BuildingCreateSerializer(ScopedWriteSerializer):
-    community = _community_field()
-    grid = _grid_field()
-    micro_grid = _micro_grid_field()
+    community = community_field()
+    grid = grid_field()
+    micro_grid = micro_grid_field()
     name = CharField(max_length=64)
     address = CharField(max_length=200)
     estate = CharField(max_length=64, required=False, allow_blank=True, default="")
     floors = serializers.IntegerField(min_value=1, max_value=200, required=False, default=1)
     units = serializers.IntegerField(min_value=1, max_value=99, required=False, default=1)
     built_year = serializers.IntegerField(min_value=1800, max_value=2100, required=False, allow_null=True)
-    latitude = serializers.DecimalField(
-        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True
+    latitude = core_fields.PatternDecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        required=False,
+        allow_null=True,
+        pattern=core_fields.latitude_pattern(),
     )
-    longitude = serializers.DecimalField(
-        max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True
+    longitude = core_fields.PatternDecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+        allow_null=True,
+        pattern=core_fields.longitude_pattern(),
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -320,13 +390,15 @@ class OrganizationSerializer(ModelSerializer):
 
 
 class OrganizationCreateSerializer(ScopedWriteSerializer):
-    community = _community_field()
-    grid = _grid_field()
-    building = serializers.SlugRelatedField(
+    community = community_field()
+    grid = grid_field()
+    building = CodeRelatedField(
         slug_field="code",
         queryset=Building.objects.none(),
         required=False,
         allow_null=True,
+        pattern=core_fields.BUILDING_CODE,
+        message=_("Enter a 17-digit building code."),
         help_text=_("17-digit building code; the organisation takes the building's place."),
     )
     name = CharField(max_length=128)
@@ -400,7 +472,7 @@ class HouseholdDetailSerializer(HouseholdSerializer):
 
 
 class HouseholdCreateSerializer(ScopedWriteSerializer):
-    community = _community_field()
+    community = community_field()
     number = CharField(max_length=32)
     dwelling = serializers.PrimaryKeyRelatedField(
         queryset=Dwelling.objects.none(), required=False, allow_null=True
@@ -497,6 +569,25 @@ def _raw(max_length: int = 64, **kwargs: Any) -> CharField:
     return CharField(max_length=max_length, required=False, allow_blank=True, **kwargs)
 
 
+def _enum(values: Any, max_length: int = 32, **kwargs: Any) -> EnumTextField:
+    """A field the services match against a list: the schema lists its values; the services
+    also take the values' names (户籍人口 for `registered`), as the import does."""
+    return EnumTextField(values=values, max_length=max_length, required=False, allow_blank=True, **kwargs)
+
+
+def _coded(table: CodeTable) -> EnumTextField:
+    """A national code: its code or its name (`01` or `汉族`), from the code table in use."""
+
+    def values() -> list[str]:
+        try:
+            pairs = codes.choices(table)
+        except DatabaseError:  # a schema built without a database (manage.py spectacular)
+            pairs = codes.load_file_rows(table)
+        return [value for pair in pairs for value in pair]
+
+    return _enum(values)
+
+
 class ResidentFieldsSerializer(ScopedWriteSerializer):
     """The resident's own fields, as the import takes them: codes or names for coded fields
     (`01` or `汉族`), dates as `2023-01-05`, 男/女 or 1/2 for sex."""
@@ -519,18 +610,32 @@ class ResidentFieldsSerializer(ScopedWriteSerializer):
         "notes",
     )
 
-    name = _raw()
-    id_type = _raw(help_text=_("resident_id, passport, ... or its name."))
-    id_number = _raw(32)
-    gender = _raw(8)
-    birth_date = _raw(32)
-    phone = _raw(32)
-    ethnicity = _raw(32)
-    political_status = _raw(32)
-    education = _raw(32)
-    marital_status = _raw(32)
-    relation_to_head = _raw(32)
-    residence_type = _raw(32)
+    name = CharField(max_length=64, required=False)
+    id_type = _enum(
+        lambda: IdType.values,
+        help_text=_("resident_id, passport, ...; the API also takes the document's name."),
+    )
+    id_number = _raw(32, help_text=_("For a resident identity card, its 18 characters (GB 11643)."))
+    gender = _enum(lambda: list(GENDER_WORDS), max_length=8, help_text=_("1 or 男, 2 or 女."))
+    birth_date = core_fields.DateTextField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text=_("2023-01-05; taken from the ID number when it has one."),
+    )
+    phone = core_fields.PatternTextField(
+        pattern=core_fields.PHONE,
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text=_("11-digit mobile number or a landline such as 0579-87654321."),
+    )
+    ethnicity = _coded(CodeTable.ETHNICITY)
+    political_status = _coded(CodeTable.POLITICAL_STATUS)
+    education = _coded(CodeTable.EDUCATION)
+    marital_status = _coded(CodeTable.MARITAL_STATUS)
+    relation_to_head = _coded(CodeTable.RELATIONSHIP)
+    residence_type = _enum(lambda: ResidenceType.values)
     hukou_address = _raw(200)
     workplace = _raw(200)
     notes = _raw(2000, multiline=True)
@@ -549,9 +654,9 @@ class ResidentFieldsSerializer(ScopedWriteSerializer):
 
 class ResidentCreateSerializer(ResidentFieldsSerializer):
     name = CharField(max_length=64)
-    community = _community_field()
-    grid = _grid_field()
-    micro_grid = _micro_grid_field()
+    community = community_field()
+    grid = grid_field()
+    micro_grid = micro_grid_field()
     household = serializers.PrimaryKeyRelatedField(
         queryset=Household.objects.none(), required=False, allow_null=True
     )
@@ -641,3 +746,31 @@ class TagAddSerializer(ScopedWriteSerializer):
     note = CharField(max_length=200, required=False, allow_blank=True, default="")
     disability_category = CharField(max_length=1, required=False, allow_blank=True, default="")
     disability_grade = CharField(max_length=1, required=False, allow_blank=True, default="")
+
+
+class ResidentFieldsSchema(OpenApiSerializerExtension):
+    """The one cross-field rule of a resident's fields that a schema can state: with a resident
+    identity card (`id_type` absent, empty or `resident_id`) the number has the GB 11643 form,
+    and a new resident must have one; other documents' numbers are free text."""
+
+    target_class = ResidentFieldsSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction != "request":
+            return schema
+        identity_card: dict[str, Any] = {
+            "properties": {
+                "id_type": {"enum": ["", IdType.RESIDENT_ID]},
+                "id_number": {"pattern": core_fields.ID_NUMBER},
+            }
+        }
+        if isinstance(self.target, ResidentCreateSerializer) and not self.target.partial:
+            identity_card["required"] = ["id_number"]
+        other = [value for value in IdType.values if value != IdType.RESIDENT_ID]
+        schema["anyOf"] = [
+            identity_card,
+            {"properties": {"id_type": {"enum": other}}, "required": ["id_type"]},
+        ]
+        return schema

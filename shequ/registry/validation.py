@@ -42,7 +42,7 @@ _EVERY_FIELD = frozenset(
     ]
 )
 
-_GENDER_WORDS = {"男": "1", "女": "2", "1": "1", "2": "2", "m": "1", "f": "2", "male": "1", "female": "2"}
+GENDER_WORDS = {"男": "1", "女": "2", "1": "1", "2": "2", "m": "1", "f": "2", "male": "1", "female": "2"}
 
 
 # Short forms of the choices' labels that spreadsheets use; matched whole, never by prefix.
@@ -168,7 +168,7 @@ def clean_resident(raw: dict[str, Any], *, partial: bool = False, today: dt.date
 
     if "gender" in present:
         gender_text = _text(raw, "gender").lower()
-        gender = _GENDER_WORDS.get(gender_text, "") if gender_text else ""
+        gender = GENDER_WORDS.get(gender_text, "") if gender_text else ""
         if gender_text and not gender:
             out.error("gender", _("Sex must be 男 or 女."))
         elif gender and derived_gender and gender != derived_gender:
