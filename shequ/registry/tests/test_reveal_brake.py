@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from knox.models import AuthToken
 from openpyxl import load_workbook
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from shequ.accounts.roles import Role
@@ -30,8 +30,8 @@ FINE = {"purpose": "verify_identity", "note": "上门核实低保申请"}
 
 def api_client(user: Any, language: str = "zh-hans") -> APIClient:
     client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _instance, token_key = AuthToken.objects.create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
     return client
 
 
