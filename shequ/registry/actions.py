@@ -35,3 +35,4 @@ class RegistryAction(models.TextChoices):
     EXPORT_BUILDINGS = "building:export", _("Exported buildings")
     START_IMPORT = "import:start", _("Started an import")
     IMPORT_RESIDENTS = "resident:import", _("Imported residents")
+    LINK_LOGIN = "resident:link_login", _("Linked a resident's login")

@@ -228,6 +228,12 @@ class TagAddForm(Form):
         _set_choices(self, "tag", [(t.code, t.name) for t in tags])
 
 
+class LinkLoginForm(Form):
+    """Which login belongs to this resident: a username, or empty to unlink."""
+
+    username = forms.CharField(label=_("Resident's username"), required=False, max_length=150)
+
+
 class HouseholdFilterForm(FilterForm):
     q = forms.CharField(required=False, max_length=64)
     community = place_field("community")

@@ -229,7 +229,17 @@ class Resident(Placed, TimeStamped):
     tags: models.ManyToManyField[TagType, ResidentTag] = models.ManyToManyField(
         "TagType", through="ResidentTag", related_name="residents", verbose_name=_("tags")
     )
-    history = HistoricalRecords(excluded_fields=["name_pinyin", "name_initials"])
+    # The resident's own login, so the portal can show them their household (docs/roles.md). Set
+    # only through services.link_login; the audit log, not the history, records who linked it.
+    login = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident_record",
+        verbose_name=_("login"),
+    )
+    history = HistoricalRecords(excluded_fields=["name_pinyin", "name_initials", "login"])
 
     class Meta:
         verbose_name = _("resident")

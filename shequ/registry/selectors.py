@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -20,7 +21,8 @@ from shequ.accounts.models import RoleAssignment
 from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import Scope, scope_for
 from shequ.accounts.selectors import assignable_nodes
-from shequ.core import idnumber
+from shequ.core import codes, idnumber
+from shequ.core.models import CodeTable
 from shequ.core.parsing import normalize_phone
 from shequ.places import geojson
 from shequ.places.models import Area, AreaLevel, Grid, MicroGrid, Road
@@ -34,6 +36,7 @@ from .models import (
     LifeEvent,
     Organization,
     Resident,
+    ResidentStatus,
     ResidentTag,
     TagType,
 )
@@ -359,3 +362,53 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years)
     except ValueError:
         return day.replace(year=day.year - years, day=28)
+
+
+# --- the portal: a resident's own household ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HouseholdCard:
+    """What a resident signed in to the portal sees of their own household: public information only
+    (no ID or phone numbers, no tags), so nothing here needs masking or a reveal."""
+
+    resident_name: str
+    community: str
+    number: str  # "" when the resident is not registered in a household
+    address: str
+    members: list[tuple[str, str]]  # (name, relation to the head), the head first
+
+
+def household_card_for_login(user: Any) -> HouseholdCard | None:
+    """The household of the registry record linked to `user` (services.link_login), or None when
+    the login is linked to no record."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    resident = (
+        Resident.objects.filter(login=user)
+        .select_related("community", "household__dwelling__building", "dwelling__building")
+        .first()
+    )
+    if resident is None:
+        return None
+    household = resident.household
+    dwelling = (household.dwelling if household else None) or resident.dwelling
+    members: list[tuple[str, str]] = []
+    if household is not None:
+        rows = household.members.filter(status=ResidentStatus.ACTIVE).order_by(
+            "relation_to_head", "birth_date"
+        )
+        members = [
+            (
+                m.name,
+                codes.display_label(CodeTable.RELATIONSHIP, m.relation_to_head) if m.relation_to_head else "",
+            )
+            for m in rows.only("name", "relation_to_head")
+        ]
+    return HouseholdCard(
+        resident_name=resident.name,
+        community=resident.community.name,
+        number=household.number if household is not None else "",
+        address=str(dwelling) if dwelling is not None else "",
+        members=members,
+    )

@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import update_change_reason
 
+from shequ.accounts.models import RoleAssignment, User
 from shequ.accounts.permissions import is_system, require
-from shequ.accounts.roles import Perm
+from shequ.accounts.roles import Perm, Role
 from shequ.accounts.scope import scope_for
 from shequ.accounts.typing import Actor, person
 from shequ.audit.services import record_event
@@ -737,6 +738,43 @@ def set_household_head(household: Household, *, head: Resident, by: Actor) -> No
     update_change_reason(household, _("Head of household changed"))
     record_event(
         actor=by, action=RegistryAction.SET_HOUSEHOLD_HEAD, target=household, extra={"head": head.pk}
+    )
+
+
+@transaction.atomic
+def link_login(resident: Resident, *, user: User | None, by: Actor) -> None:
+    """Link a resident's own login to their registry record (or unlink it, with `user=None`), so
+    the portal can show them their household. The login must hold the resident role in a scope
+    that covers this resident: a worker's account or a neighbour's from elsewhere is refused."""
+    require(by, Perm.CHANGE_REGISTRY, resident.area_path)
+    previous = resident.login_id
+    if user is not None:
+        holds_resident_role = any(
+            resident.area_path.startswith(a.scope_path)
+            for a in RoleAssignment.objects.filter(user=user, role=Role.RESIDENT).exclude(scope_path="")
+        )
+        if not holds_resident_role:
+            raise RuleError(
+                "not_a_resident_login",
+                _("This account is not a resident's account in this resident's community."),
+                fields={"username": [_("Choose a resident's account of this community.")]},
+            )
+        other = Resident.objects.filter(login=user).exclude(pk=resident.pk).first()
+        if other is not None:
+            raise RuleError(
+                "login_taken",
+                _("This account is already linked to another resident."),
+                fields={"username": [_("Already linked to another resident.")]},
+            )
+    # An update, not save(): the login is not part of the record's history (the audit log says
+    # who linked it), and a history row without a visible change would only confuse its readers.
+    Resident.objects.filter(pk=resident.pk).update(login=user)
+    resident.login = user
+    record_event(
+        actor=by,
+        action=RegistryAction.LINK_LOGIN,
+        target=resident,
+        extra={"login": user.pk if user is not None else None, "previous": previous},
     )
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("residents/<int:pk>/reveal/", residents.resident_reveal, name="resident_reveal"),
     path("residents/<int:pk>/tags/", residents.resident_tags, name="resident_tags"),
     path("residents/<int:pk>/events/", residents.resident_event, name="resident_event"),
+    path("residents/<int:pk>/login/", residents.resident_login, name="resident_login"),
     path("households/", residents.household_list, name="households"),
     path("households/export/", residents.household_export, name="households_export"),
     path("households/<int:pk>/", residents.household_detail, name="household_detail"),

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shequ.accounts.roles import Role
+from shequ.accounts.scope import roles_of
 from shequ.accounts.typing import acting_user
 from shequ.core.actors import System
 from shequ.core.errors import RuleError
@@ -28,6 +30,7 @@ from shequ.core.pages import add_rule_errors
 from shequ.core.parsing import normalize_phone
 from shequ.core.security import personal_data
 from shequ.core.text import clean_text
+from shequ.registry import selectors as registry_selectors
 
 from .. import selectors as case_selectors
 from .. import services
@@ -144,6 +147,10 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"groups": portal_selectors.category_groups()}
     if request.user.is_authenticated:  # a resident or volunteer lands here (accounts.landing)
         context["my_reports"] = list(case_selectors.reported_by(request.user)[:10])
+        # Their own household, if a worker has linked this login to their registry record. A
+        # signed-in user's pages are never cached (core.security.NoStoreMiddleware).
+        context["household"] = registry_selectors.household_card_for_login(request.user)
+        context["is_resident"] = Role.RESIDENT in roles_of(request.user)
     return render(request, "cases/portal/home.html", context)
 
 

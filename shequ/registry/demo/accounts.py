@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, F
 from django.utils import translation
 
 from shequ.accounts import services as accounts
 from shequ.accounts.models import User
 from shequ.accounts.roles import Role
 from shequ.core.actors import System
+from shequ.registry import services as registry
+from shequ.registry.models import Resident, ResidentStatus
 
 # The demo builder acts as the system, under its own name in the audit log.
 DEMO = System("seed_demo")
@@ -87,4 +90,34 @@ def create_demo_accounts(nodes: dict[str, Any]) -> list[User]:
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
         users.append(user)
+        if spec.role == Role.RESIDENT:
+            link_demo_resident(user)
     return users
+
+
+def link_demo_resident(user: User) -> Resident | None:
+    """Link the demo resident's login to a registered resident of its community with a household
+    of several people, so the portal shows a household. Nothing to do when already linked; None
+    when the community has no such resident."""
+    linked = Resident.objects.filter(login=user).first()
+    if linked is not None:
+        return linked
+    paths = [a.scope_path for a in user.assignments.filter(role=Role.RESIDENT).exclude(scope_path="")]
+    if not paths:
+        return None
+    candidates = (
+        Resident.objects.filter(
+            area_path__startswith=paths[0],
+            status=ResidentStatus.ACTIVE,
+            login__isnull=True,
+            household__isnull=False,
+            household__head_id=F("pk"),
+        )
+        .annotate(size=Count("household__members"))
+        .order_by("pk")
+    )
+    resident = candidates.filter(size__gte=3).first() or candidates.first()
+    if resident is None:
+        return None
+    registry.link_login(resident, user=user, by=DEMO)
+    return resident

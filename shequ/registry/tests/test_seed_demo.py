@@ -274,6 +274,22 @@ def test_demo_accounts_command_prints_the_table(demo: str) -> None:
     assert DEMO_PASSWORD in text and "http://127.0.0.1:8000/" in text and "网格员" in text
 
 
+def test_the_demo_resident_is_linked_to_a_household_of_its_community(demo: str, client: Any) -> None:
+    login = User.objects.get(username="resident")
+    record = Resident.objects.get(login=login)
+    assert record.area_path.startswith(login.assignments.get().scope_path)
+    assert record.household is not None and record.household.members.count() >= 2
+    client.force_login(login)
+    page = client.get("/portal/").content.decode()
+    assert 'id="my-household"' in page and record.household.number in page and record.name in page
+
+    # A demo database seeded before logins could be linked: demo_accounts links it.
+    Resident.objects.filter(pk=record.pk).update(login=None)
+    out = io.StringIO()
+    call_command("demo_accounts", stdout=out)
+    assert Resident.objects.filter(login=login).exists() and "linked" in out.getvalue()
+
+
 def test_if_empty_leaves_a_seeded_database_alone_and_a_second_seed_is_refused(demo: str) -> None:
     before = Resident.objects.count()
     assert "not seeding" in seed(if_empty=True)

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from shequ.accounts.decorators import perm_required
+from shequ.accounts.models import User
 from shequ.accounts.roles import Perm
 from shequ.accounts.typing import acting_user
 from shequ.core import codes
@@ -32,6 +33,7 @@ from .. import exports, selectors, services
 from ..forms import (
     HouseholdFilterForm,
     LifeEventForm,
+    LinkLoginForm,
     ResidentEditForm,
     ResidentFilterForm,
     RevealForm,
@@ -263,6 +265,9 @@ def _detail_context(
         else None,
         "reveal_seconds": settings.SHEQU_REVEAL_SECONDS,
         "reveal_note_min": settings.SHEQU_REVEAL_NOTE_MIN_LENGTH,
+        "login_form": LinkLoginForm(initial={"username": resident.login.username if resident.login else ""})
+        if can_change
+        else None,
     }
     ctx.update(extra)
     return ctx
@@ -373,6 +378,32 @@ def resident_tags(request: HttpRequest, pk: int) -> HttpResponse:
     except RuleError as exc:
         messages.error(request, str(exc.message))
     return redirect(reverse("registry:resident_detail", args=[resident.pk]) + "?tab=tags")
+
+
+@perm_required(Perm.CHANGE_REGISTRY)
+@require_POST
+def resident_login(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the resident's own login (their portal account) to this record, or unlink it."""
+    resident = selectors.resident_get_for(request.user, pk)
+    form = LinkLoginForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise RuleError("invalid", _("Enter a username."))
+        username = form.cleaned_data["username"]
+        user = None
+        if username:
+            user = User.objects.filter(username=username, is_active=True).first()
+            if user is None:
+                raise RuleError("unknown_user", _("No account with this username."))
+        services.link_login(resident, user=user, by=acting_user(request))
+    except RuleError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        if user is None:
+            messages.success(request, _("The login is unlinked."))
+        else:
+            messages.success(request, _("Linked to the login %(username)s.") % {"username": user.username})
+    return redirect("registry:resident_detail", pk=resident.pk)
 
 
 @perm_required(Perm.CHANGE_REGISTRY)

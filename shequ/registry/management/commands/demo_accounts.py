@@ -8,7 +8,14 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from shequ.accounts.models import User
-from shequ.registry.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_URL, role_label_zh
+from shequ.accounts.roles import Role
+from shequ.registry.demo.accounts import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DEMO_URL,
+    link_demo_resident,
+    role_label_zh,
+)
 
 
 def _width(text: str) -> int:
@@ -33,6 +40,10 @@ class Command(BaseCommand):
         if not users:
             self.stdout.write("No demo accounts: run `manage.py seed_demo` first.")
             return
+        # Demo databases built before logins could be linked: link the demo resident now, so the
+        # portal shows a household.
+        resident_login = next((users.get(a.username) for a in DEMO_ACCOUNTS if a.role == Role.RESIDENT), None)
+        linked = link_demo_resident(resident_login) if resident_login is not None else None
         rows = [("用户名 username", "角色 role", "范围 scope", "密码 password")]
         for spec in DEMO_ACCOUNTS:
             user = users.get(spec.username)
@@ -51,3 +62,7 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         self.stdout.write(line)
         self.stdout.write(f"Open {DEMO_URL} and log in with any of these.")
+        if linked is not None:
+            self.stdout.write(
+                f"The resident account is linked to {linked.name}: the portal shows their household."
+            )
