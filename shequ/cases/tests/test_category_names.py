@@ -43,7 +43,7 @@ def test_the_case_page_and_list_show_the_category_in_the_page_language(world: Ca
     chinese = get(world, reverse("cases:detail", args=[case.pk]), "zh-hans").content.decode()
     assert "<dd>垃圾堆放</dd>" in chinese and "Dumped rubbish" not in chinese
     listing = get(world, reverse("cases:list"), "en").content.decode()
-    assert "<td class=\"nowrap\">Dumped rubbish</td>" in listing  # the row
+    assert '<td class="nowrap">Dumped rubbish</td>' in listing  # the row
     assert ">\u3000Dumped rubbish</option>" in listing  # the filter
     report_form = get(world, reverse("cases:new"), "en").content.decode()
     assert '<optgroup label="Sanitation">' in report_form
@@ -62,3 +62,14 @@ def test_the_export_keeps_the_chinese_category_on_an_english_page(world: CaseWor
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     text = " ".join(str(v) for row in rows for v in row if v is not None)
     assert "垃圾堆放" in text and "Dumped rubbish" not in text
+
+
+def test_the_figures_page_names_categories_in_english_and_its_export_in_chinese(world: CaseWorld) -> None:
+    report(world)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.district_admin)
+    page = client.get(reverse("cases:figures"), {"by": "category"}).content.decode()
+    assert "Dumped rubbish" in page and "垃圾堆放" not in page
+    export = client.get(reverse("cases:figures_export"), {"by": "category"})
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert any(row[0] == "垃圾堆放" for row in rows)

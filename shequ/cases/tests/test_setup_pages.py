@@ -187,7 +187,7 @@ def test_the_english_name_is_edited_on_the_category_form(admin_client: Any, worl
     assert response.status_code == 302
     category.refresh_from_db()
     assert (category.name, category.name_en) == ("垃圾堆放", "Rubbish left out")
-    assert "Rubbish left out" in html(admin_client.get(reverse("cases:setup")))
+    assert 'value="Rubbish left out"' in html(admin_client.get(url))
 
 
 def test_a_sub_category_can_be_added_under_any_node_and_inherits_its_limits(
