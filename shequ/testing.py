@@ -96,12 +96,14 @@ def ensure_reference_data() -> None:
 
     if not CaseCategory.objects.exists():
         importlib.import_module("shequ.cases.migrations.0002_default_categories").load(apps, None)
+        importlib.import_module("shequ.cases.migrations.0007_casecategory_name_en").fill(apps, None)
     if TagType.objects.exists():
         return
     importlib.import_module("shequ.core.migrations.0004_code_tables_from_standards").sync_code_tables(
         apps, None
     )
     importlib.import_module("shequ.registry.migrations.0002_tag_types").load(apps, None)
+    importlib.import_module("shequ.registry.migrations.0014_tagtype_name_en").fill(apps, None)
     codes.clear_cache()
 
 

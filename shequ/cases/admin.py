@@ -22,6 +22,7 @@ class CaseCategoryAdmin(admin.ModelAdmin):
     list_display = [
         "code",
         "name",
+        "name_en",
         "parent",
         "accept_hours",
         "dispatch_hours",
@@ -29,7 +30,7 @@ class CaseCategoryAdmin(admin.ModelAdmin):
         "verify_hours",
     ]
     list_filter = ["active", "public"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(EscalationRule)

@@ -64,7 +64,7 @@ class CategoryTree:
             yield from self.walk(c.pk, depth + 1)
 
     def indented_choices(self) -> list[tuple[Any, str]]:
-        return [(c.pk, "\u3000" * depth + c.name) for c, depth in self.walk()]
+        return [(c.pk, "\u3000" * depth + c.display_name) for c, depth in self.walk()]
 
     def is_leaf(self, category: CaseCategory) -> bool:
         return not self.children.get(category.pk)
@@ -78,16 +78,16 @@ class CategoryTree:
                 continue
             parent = self.by_id.get(c.parent_id) if c.parent_id else None
             if parent is None:
-                singles.append((c.pk, c.name))
+                singles.append((c.pk, c.display_name))
             else:
-                groups.setdefault(self.path_name(parent), []).append((c.pk, c.name))
+                groups.setdefault(self.path_name(parent), []).append((c.pk, c.display_name))
         return [("", "—"), *singles, *groups.items()]
 
     def path_name(self, category: CaseCategory) -> str:
-        names = [category.name]
+        names = [category.display_name]
         parent = self.by_id.get(category.parent_id) if category.parent_id else None
         while parent is not None:
-            names.insert(0, parent.name)
+            names.insert(0, parent.display_name)
             parent = self.by_id.get(parent.parent_id) if parent.parent_id else None
         return " / ".join(names)
 

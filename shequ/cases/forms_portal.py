@@ -102,7 +102,7 @@ class ReportForm(Form):
         field.queryset = selectors.public_categories()
         field.choices = [
             ("", _("Choose…")),
-            *[(group, [(c.pk, c.name) for c in leaves]) for group, leaves in self.groups],
+            *[(group, [(c.pk, c.display_name) for c in leaves]) for group, leaves in self.groups],
         ]
         self.fields["photos"].help_text = _("Up to %(n)d photos (JPEG, PNG or WebP).") % {
             "n": settings.SHEQU_CASE_PHOTOS_MAX

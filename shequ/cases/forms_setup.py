@@ -47,7 +47,7 @@ def category_tree(categories: Iterable[CaseCategory]) -> list[tuple[CaseCategory
 
 
 def _indented(category: CaseCategory, depth: int) -> str:
-    return f"{INDENT * depth}{category.name} ({category.code})"
+    return f"{INDENT * depth}{category.display_name} ({category.code})"
 
 
 def hours_field(label: Any) -> forms.DecimalField:
@@ -75,6 +75,12 @@ class CategoryForm(Form):
         help_text=_("For example sanitation.garbage; cannot be changed later."),
     )
     name = forms.CharField(label=_("Category name"), max_length=64)
+    name_en = forms.CharField(
+        label=_("English name"),
+        max_length=100,
+        required=False,
+        help_text=_("Shown on English pages; exports, the API and Open311 keep the Chinese name."),
+    )
     parent = forms.ModelChoiceField(
         label=_("Parent category"),
         queryset=CaseCategory.objects.none(),
@@ -155,6 +161,7 @@ class CategoryForm(Form):
             data["sort"] = self.category.sort if self.category is not None else 0
         data["description"] = (data.get("description") or "").strip()
         data["name"] = (data.get("name") or "").strip()
+        data["name_en"] = (data.get("name_en") or "").strip()
         return data
 
 

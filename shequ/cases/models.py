@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from shequ.core import sealed
+from shequ.core import codes, sealed
 from shequ.core.models import TimeStamped
 from shequ.core.sealed import SealKind
 from shequ.places.models import PATH_INDEX_OPS, InGrid, PathScoped, path_index
@@ -157,6 +157,8 @@ class CaseCategory(TimeStamped):
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=64)
+    # What English pages show; exports, imports, the API and Open311 keep `name`.
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -204,6 +206,10 @@ class CaseCategory(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        return codes.display_name(self.name, self.name_en)
 
     def limit_hours(self, stage: str) -> float:
         return float(getattr(self, f"{stage}_hours"))

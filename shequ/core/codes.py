@@ -141,12 +141,23 @@ def label(table: CodeTable | str, code: str) -> str:
 
 def display_label(table: CodeTable | str, code: str) -> str:
     """The name a page shows: English on English pages where the data file has an English name
-    (sex, marital status, political status, ethnicity), else the official Chinese name."""
-    if code and (get_language() or "").startswith("en"):
+    (every table but the divisions and disability codes), else the official Chinese name."""
+    if code and english_pages():
         english = _english(str(table)).get(code)
         if english:
             return english
     return label(table, code)
+
+
+def english_pages() -> bool:
+    """Whether the active language is English (pages then show English names where there are some)."""
+    return (get_language() or "").startswith("en")
+
+
+def display_name(name: str, name_en: str) -> str:
+    """A vocabulary row's name for a page: `name_en` on English pages when it is set, else `name`
+    (the Chinese name, which exports, imports and the API keep)."""
+    return name_en if name_en and english_pages() else name
 
 
 def display_choices(table: CodeTable | str) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import Scope, has_perm_anywhere, scope_for
 from shequ.cases import selectors as cases
+from shequ.core import codes
 from shequ.registry import selectors as registry
 from shequ.registry.models import HouseholdStatus, ResidentStatus, TagType
 
@@ -146,7 +147,7 @@ def _sum_snapshot(figures: Figures, scopes: _Scopes, rows: list[CommunityFigures
         figures.age_bands = dict(ages)
         figures.residence_types = dict(residence)
         figures.tags = [
-            {"code": t.code, "name": t.name, "restricted": t.restricted, "n": n}
+            {"code": t.code, "name": t.name, "label": t.display_name, "restricted": t.restricted, "n": n}
             for t in TagType.objects.order_by("sort", "code")
             if (n := (restricted_tags if t.restricted else open_tags)[t.code])
         ]
@@ -178,11 +179,17 @@ def _count_live(figures: Figures, user: Any) -> Figures:
             registry.households_visible_to(user).filter(status=HouseholdStatus.ACTIVE).count()
         )
         figures.tags = [
-            {"code": r["tag__code"], "name": r["tag__name"], "restricted": r["tag__restricted"], "n": r["n"]}
+            {
+                "code": r["tag__code"],
+                "name": r["tag__name"],
+                "label": codes.display_name(r["tag__name"], r["tag__name_en"]),
+                "restricted": r["tag__restricted"],
+                "n": r["n"],
+            }
             for r in registry.resident_tags_visible_to(user)
             .filter(resident__status=ResidentStatus.ACTIVE)
             .order_by()
-            .values("tag__code", "tag__name", "tag__restricted", "tag__sort")
+            .values("tag__code", "tag__name", "tag__name_en", "tag__restricted", "tag__sort")
             .annotate(n=Count("id"))
             .order_by("tag__sort", "tag__code")
         ]

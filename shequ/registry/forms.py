@@ -79,8 +79,8 @@ class ResidentFilterForm(FilterForm):
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
         set_places(self, user, "community", "grid")
-        tags = selectors.tag_types_visible_to(user).values_list("code", "name")
-        _set_choices(self, "tag", _blank(_("All tags")) + list(tags))
+        tags = [(t.code, t.display_name) for t in selectors.tag_types_visible_to(user)]
+        _set_choices(self, "tag", _blank(_("All tags")) + tags)
         _set_choices(
             self,
             "age",
@@ -225,7 +225,7 @@ class TagAddForm(Form):
 
     def __init__(self, *args: Any, tags: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(self, "tag", [(t.code, t.name) for t in tags])
+        _set_choices(self, "tag", [(t.code, t.display_name) for t in tags])
 
 
 class LinkLoginForm(Form):

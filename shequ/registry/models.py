@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from shequ.core import sealed
+from shequ.core import codes, sealed
 from shequ.core.models import TimeStamped
 from shequ.core.sealed import SealKind
 from shequ.places.models import InCommunity, InGrid, PathScoped, Placed, path_index
@@ -298,6 +298,8 @@ class TagType(models.Model):
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=32)
+    # What English pages show; exports, imports and the API keep `name`.
+    name_en = models.CharField(_("English name"), max_length=64, blank=True)
     group = models.CharField(_("group"), max_length=32, blank=True)
     restricted = models.BooleanField(_("restricted"), default=False)
     visit_interval_days = models.PositiveSmallIntegerField(
@@ -315,6 +317,10 @@ class TagType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        return codes.display_name(self.name, self.name_en)
 
 
 class ResidentTag(PathScoped, TimeStamped):

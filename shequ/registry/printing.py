@@ -57,7 +57,7 @@ def resident_card_pdf(resident: Resident, *, by: User, ip_address: str | None = 
         "registry/print/resident.html",
         {
             "resident": _label_codes(resident),
-            "tags": [link.tag.name for link in getattr(resident, "visible_tags", [])],
+            "tags": [link.tag.display_name for link in getattr(resident, "visible_tags", [])],
             "members": _member_rows(by, resident.household_id),
             "community_name": _community_name(resident.community),
             "printed_by": by,

@@ -164,6 +164,9 @@ class County:
         if not CaseCategory.objects.exists():  # `flush` empties the migration's rows
             migration = importlib.import_module("shequ.cases.migrations.0002_default_categories")
             migration.load(django_apps, None)
+            importlib.import_module("shequ.cases.migrations.0007_casecategory_name_en").fill(
+                django_apps, None
+            )
         self.categories = {c.code: c for c in CaseCategory.objects.all()}
         district = Area.objects.filter(level=AreaLevel.DISTRICT).order_by("code").first()
         if district is None:

@@ -73,7 +73,7 @@ def category_groups() -> list[tuple[str, list[CaseCategory]]]:
     leaves.sort(key=lambda c: (head(c).sort, head(c).code, c.sort, c.code))
     groups: dict[str, list[CaseCategory]] = {}
     for category in leaves:
-        groups.setdefault(head(category).name, []).append(category)
+        groups.setdefault(head(category).display_name, []).append(category)
     return list(groups.items())
 
 

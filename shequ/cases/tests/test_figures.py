@@ -244,7 +244,7 @@ def test_figures_by_unit_and_by_category(
             ("Not sent to a unit yet", "4", "1", "0", "—", "—", "—", "—", "2", "3"),
         ]
     )
-    assert by_category == [("垃圾堆放", *expected(TOTAL)[1:]), expected(TOTAL)]
+    assert by_category == [("Dumped rubbish", *expected(TOTAL)[1:]), expected(TOTAL)]  # English page
     assert by_unit[-1] == expected(TOTAL)
 
 

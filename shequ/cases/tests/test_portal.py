@@ -123,18 +123,20 @@ def test_home_offers_report_and_follow_and_lists_public_categories(client: Clien
     html = response.content.decode()
     assert response.status_code == 200
     assert reverse("portal:report") in html and reverse("portal:follow") in html
-    assert "垃圾堆放" in html and "环境卫生" in html
+    assert "Dumped rubbish" in html and "Sanitation" in html  # English names on an English page
     # Groups in the configured order, whichever way the database sorts a missing parent.
-    heads = [html.index(f"<h3>{name}</h3>") for name in ("矛盾纠纷", "环境卫生", "违章搭建", "其他")]
+    heads = [
+        html.index(f"<h3>{name}</h3>") for name in ("Disputes", "Sanitation", "Illegal construction", "Other")
+    ]
     assert heads == sorted(heads)
-    assert hidden.name not in html
+    assert hidden.name_en not in html
     assert "sidebar" not in html  # its own light layout, not the staff one
 
 
 def test_report_form_groups_leaf_categories_under_their_parent(client: Client, world: CaseWorld) -> None:
     html = client.get(reverse("portal:report")).content.decode()
-    assert '<optgroup label="环境卫生">' in html
-    garbage = f'<option value="{world.category.pk}">垃圾堆放</option>'
+    assert '<optgroup label="Sanitation">' in html
+    garbage = f'<option value="{world.category.pk}">Dumped rubbish</option>'
     assert garbage in html
     parent = CaseCategory.objects.get(code="sanitation")
     assert f'<option value="{parent.pk}"' not in html  # only specific problems can be chosen

@@ -58,6 +58,7 @@ def category_post(category: CaseCategory, **changes: Any) -> dict[str, Any]:
     """The edit form as the browser would send it, with some fields changed."""
     data: dict[str, Any] = {
         "name": category.name,
+        "name_en": category.name_en,
         "parent": category.parent_id or "",
         "description": category.description,
         "accept_hours": category.accept_hours,
@@ -176,6 +177,17 @@ def test_new_limits_apply_to_the_next_case(admin_client: Any, world: CaseWorld) 
     assert case.due_at == get_calendar().add_working_hours(reported, 8)
     assert case.due_at == dt.datetime(2025, 3, 11, 9, 0, tzinfo=TZ)
     assert case.limit_hours == 8
+
+
+def test_the_english_name_is_edited_on_the_category_form(admin_client: Any, world: CaseWorld) -> None:
+    category = world.category
+    url = reverse("cases:setup_category", args=[category.pk])
+    assert 'name="name_en"' in html(admin_client.get(url))
+    response = admin_client.post(url, category_post(category, name_en="Rubbish left out"))
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert (category.name, category.name_en) == ("垃圾堆放", "Rubbish left out")
+    assert 'value="Rubbish left out"' in html(admin_client.get(url))
 
 
 def test_a_sub_category_can_be_added_under_any_node_and_inherits_its_limits(

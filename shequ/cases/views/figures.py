@@ -25,6 +25,7 @@ from shequ.accounts.scope import scope_for
 from shequ.accounts.typing import acting_user
 from shequ.audit.services import record_event
 from shequ.cases.actions import CaseAction
+from shequ.core import codes
 from shequ.core.errors import RuleError
 from shequ.core.excel import xlsx_response
 from shequ.core.http import client_ip
@@ -32,7 +33,7 @@ from shequ.core.pages import paginate, safe_next
 
 from .. import selectors, services
 from ..forms_setup import FIGURES_BY, PERIODS, FiguresFilterForm
-from ..models import Case
+from ..models import Case, CaseCategory
 
 # --- the period and grouping asked for ---------------------------------------------------------
 
@@ -187,6 +188,10 @@ GROUP_COLUMN = {
 def figures(request: HttpRequest) -> HttpResponse:
     params, form = figure_params(request)
     rows, total = figure_rows(request.user, params)
+    if params.by == "category" and codes.english_pages():  # the export keeps the Chinese names
+        english = dict(CaseCategory.objects.exclude(name_en="").values_list("pk", "name_en"))
+        for row in rows:
+            row["name"] = english.get(row["key"], row["name"])
     return render(
         request,
         "cases/figures.html",
@@ -292,6 +297,6 @@ def warning_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("Warning acknowledged: %(category)s at %(place)s.")
-            % {"category": warning.category.name, "place": warning.building or warning.grid or "—"},
+            % {"category": warning.category.display_name, "place": warning.building or warning.grid or "—"},
         )
     return redirect(safe_next(request, reverse("cases:warnings")))

@@ -87,7 +87,7 @@ def category_new(request: HttpRequest) -> HttpResponse:
         except RuleError as exc:
             add_rule_errors(form, exc)
         else:
-            messages.success(request, _("Category “%(name)s” added.") % {"name": category.name})
+            messages.success(request, _("Category “%(name)s” added.") % {"name": category.display_name})
             return redirect(f"{reverse('cases:setup')}#category-{category.pk}")
     return _tab(
         request,
@@ -107,6 +107,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
         f: getattr(category, f)
         for f in (
             "name",
+            "name_en",
             "parent",
             "description",
             "public",
@@ -130,7 +131,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except RuleError as exc:
             add_rule_errors(form, exc)
         else:
-            messages.success(request, _("Category “%(name)s” saved.") % {"name": category.name})
+            messages.success(request, _("Category “%(name)s” saved.") % {"name": category.display_name})
             return redirect(f"{reverse('cases:setup')}#category-{category.pk}")
     return _tab(
         request,

@@ -587,11 +587,13 @@ def _ensure_tag_types() -> dict[str, int]:
     """Tag types come from a data migration; `manage.py flush` empties them, so put them back."""
     ids = dict(TagType.objects.values_list("code", "pk"))
     migration = importlib.import_module("shequ.registry.migrations.0002_tag_types")
+    english = importlib.import_module("shequ.registry.migrations.0014_tagtype_name_en").TAGS_EN
     for i, (code, name, group, restricted, interval) in enumerate(migration.TAGS):
         if code not in ids:
             ids[code] = TagType.objects.create(
                 code=code,
                 name=name,
+                name_en=english.get(code, ("", ""))[1],
                 group=group,
                 restricted=restricted,
                 visit_interval_days=interval,

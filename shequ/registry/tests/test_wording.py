@@ -92,6 +92,52 @@ def test_exports_keep_the_official_chinese_names_whatever_the_language(county: A
     with translation.override("en"):
         assert codes.label(CodeTable.ETHNICITY, "01") == "汉族"
         assert codes.display_label(CodeTable.ETHNICITY, "01") == "Han"
-        assert codes.display_label(CodeTable.EDUCATION, "20") == codes.label(CodeTable.EDUCATION, "20")
+        assert codes.label(CodeTable.EDUCATION, "21") == "大学本科毕业"
+        assert codes.display_label(CodeTable.EDUCATION, "21") == "Bachelor's graduate"
+        assert codes.display_label(CodeTable.RELATIONSHIP, "28") == "Son-in-law"
+        assert codes.display_label(CodeTable.DIVISION, "330723") == codes.label(CodeTable.DIVISION, "330723")
     with translation.override("zh-hans"):
         assert codes.display_label(CodeTable.ETHNICITY, "01") == "汉族"
+
+
+def test_tags_education_and_relationship_read_in_english_on_english_pages(county: County) -> None:
+    r = county.residents["a11"]
+    services.update_resident(r, by=System("test"), fields={"education": "21"}, reason="t")
+    url = reverse("registry:resident_detail", args=[r.pk])
+    english = page(county, url, "en")
+    assert ">Elderly living alone</span>" in english
+    assert "<dd>Bachelor&#x27;s graduate</dd>" in english
+    assert "Head of household" in english
+    assert "独居老人" not in english and "大学本科毕业" not in english
+    chinese = page(county, url)
+    assert ">独居老人</span>" in chinese and "<dd>大学本科毕业</dd>" in chinese
+    assert "Elderly living alone" not in chinese and "Bachelor" not in chinese
+    # The list's tag filter and badges too.
+    listing = page(county, reverse("registry:residents"), "en")
+    assert '<option value="elderly_alone">Elderly living alone</option>' in listing
+    assert ">Elderly living alone</span>" in listing
+
+
+def test_a_tag_without_an_english_name_shows_its_chinese_name_on_english_pages(county: County) -> None:
+    from shequ.registry.models import TagType
+
+    TagType.objects.filter(code="elderly_alone").update(name_en="")
+    english = page(county, reverse("registry:resident_detail", args=[county.residents["a11"].pk]), "en")
+    assert ">独居老人</span>" in english
+
+
+def test_an_export_from_an_english_page_keeps_the_chinese_tag_and_education(county: County) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    r = county.residents["a11"]
+    services.update_resident(r, by=System("test"), fields={"education": "21"}, reason="t")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user(Role.COMMUNITY_WORKER, county.community_a1))
+    response = client.post(reverse("registry:residents_batch"), {"action": "export", "ids": [r.pk]})
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    text = " ".join(str(v) for row in rows for v in row if v is not None)
+    assert "独居老人" in text and "大学本科毕业" in text and "户主" in text
+    assert "Elderly" not in text and "Bachelor" not in text and "Head of household" not in text

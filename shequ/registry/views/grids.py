@@ -16,6 +16,7 @@ from django.shortcuts import render
 from shequ.accounts.decorators import perm_required
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import has_perm_anywhere
+from shequ.core import codes
 
 from .. import selectors
 from ..models import ResidentStatus
@@ -45,10 +46,12 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
         key_populations = list(
             selectors.resident_tags_visible_to(user)
             .filter(resident__grid=grid, resident__status=ResidentStatus.ACTIVE)
-            .values("tag__code", "tag__name", "tag__restricted")
+            .values("tag__code", "tag__name", "tag__name_en", "tag__restricted")
             .annotate(n=Count("resident_id", distinct=True))
             .order_by("tag__group", "tag__code")
         )
+        for k in key_populations:
+            k["label"] = codes.display_name(k["tag__name"], k["tag__name_en"])
     return render(
         request,
         "registry/grid_detail.html",

@@ -134,7 +134,7 @@ def resident_batch(request: HttpRequest) -> HttpResponse:
         note=form.cleaned_data["note"],
     )
     report.add_missing(pk for pk in ids if pk not in found)
-    title = _("Tag %(name)s") % {"name": tag.name}
+    title = _("Tag %(name)s") % {"name": tag.display_name}
     return batch_report(request, report, title=title, back=reverse("registry:residents"))
 
 
@@ -367,14 +367,14 @@ def resident_tags(request: HttpRequest, pk: int) -> HttpResponse:
             services.remove_tag(
                 resident, tag=tag, by=acting_user(request), reason=_("Removed on the resident page")
             )
-            messages.success(request, _("Tag %(name)s removed.") % {"name": tag.name})
+            messages.success(request, _("Tag %(name)s removed.") % {"name": tag.display_name})
         else:
             form = TagAddForm(request.POST, tags=tags)
             if not form.is_valid():
                 raise RuleError("invalid", _("Choose a tag."))
             tag = tags.get(code=form.cleaned_data["tag"])
             services.add_tag(resident, tag=tag, by=acting_user(request), note=form.cleaned_data["note"])
-            messages.success(request, _("Tag %(name)s added.") % {"name": tag.name})
+            messages.success(request, _("Tag %(name)s added.") % {"name": tag.display_name})
     except RuleError as exc:
         messages.error(request, str(exc.message))
     return redirect(reverse("registry:resident_detail", args=[resident.pk]) + "?tab=tags")
