@@ -270,6 +270,18 @@ def remove_assignment(assignment: RoleAssignment, *, by: Actor) -> None:
     assignment.delete()
 
 
+def _check_password_policy(password: str, user: User) -> None:
+    """The configured password validators, as a field error on `password`."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise RuleError(
+            "weak_password",
+            _("The password does not meet the policy."),
+            fields={"password": list(exc.messages)},
+        ) from exc
+
+
 @transaction.atomic
 def create_user(
     *,
@@ -295,14 +307,7 @@ def create_user(
             fields={"username": [_("The username is already taken.")]},
         )
     user = User(username=username, full_name=full_name)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise RuleError(
-            "weak_password",
-            _("The password does not meet the policy."),
-            fields={"password": list(exc.messages)},
-        ) from exc
+    _check_password_policy(password, user)
     path = _check_may_assign(by, role, node) if role is not None else ""
     user.set_password(password)
     user.save()
@@ -317,14 +322,7 @@ def create_user(
 
 @transaction.atomic
 def set_password(user: User, *, password: str, by: Actor) -> None:
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise RuleError(
-            "weak_password",
-            _("The password does not meet the policy."),
-            fields={"password": list(exc.messages)},
-        ) from exc
+    _check_password_policy(password, user)
     if not is_system(by) and by.pk != user.pk:
         _check_can_manage(by, user)
     revoked = _revoke_all(user)  # a token must not outlive the password that obtained it

@@ -21,6 +21,7 @@ from shequ.places.forms import PlaceField, PlacePicker
 from . import selectors
 from .forms import PLACE_SEARCH, CodeChoiceField, _code_choices, _set_choices
 from .models import HouseholdType, IdType, OrgKind, ResidenceType
+from .validation import RESIDENT_FIELDS
 
 
 class EntryPlacePicker(PlacePicker):
@@ -123,23 +124,7 @@ class ResidentCreateForm(PlacedEntryForm):
         label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    FIELDS = (
-        "name",
-        "id_type",
-        "id_number",
-        "gender",
-        "birth_date",
-        "phone",
-        "ethnicity",
-        "political_status",
-        "education",
-        "marital_status",
-        "relation_to_head",
-        "residence_type",
-        "hukou_address",
-        "workplace",
-        "notes",
-    )
+    FIELDS = RESIDENT_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

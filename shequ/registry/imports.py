@@ -61,6 +61,7 @@ from .models import (
     ResidentTag,
     TagType,
 )
+from .validation import RESIDENT_FIELDS as _RESIDENT_FIELDS
 from .validation import clean_resident
 
 __all__ = [
@@ -118,23 +119,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 IGNORE = ""  # a mapping value: drop this column
-RESIDENT_FIELDS = {
-    "name",
-    "gender",
-    "id_type",
-    "id_number",
-    "birth_date",
-    "ethnicity",
-    "political_status",
-    "education",
-    "marital_status",
-    "phone",
-    "hukou_address",
-    "residence_type",
-    "relation_to_head",
-    "workplace",
-    "notes",
-}
+RESIDENT_FIELDS = frozenset(_RESIDENT_FIELDS)
 PLACEMENT_FIELDS = ("community", "grid", "micro_grid", "dwelling", "household", "area_path")
 HEAD_RELATION = "02"
 HEADER_SCAN_ROWS = 10

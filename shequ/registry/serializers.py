@@ -41,7 +41,7 @@ from .models import (
     RevealPurpose,
     TagType,
 )
-from .validation import GENDER_WORDS
+from .validation import GENDER_WORDS, RESIDENT_FIELDS
 
 # --- building blocks --------------------------------------------------------------------------
 
@@ -592,23 +592,7 @@ class ResidentFieldsSerializer(ScopedWriteSerializer):
     """The resident's own fields, as the import takes them: codes or names for coded fields
     (`01` or `汉族`), dates as `2023-01-05`, 男/女 or 1/2 for sex."""
 
-    RESIDENT_FIELDS = (
-        "name",
-        "id_type",
-        "id_number",
-        "gender",
-        "birth_date",
-        "phone",
-        "ethnicity",
-        "political_status",
-        "education",
-        "marital_status",
-        "relation_to_head",
-        "residence_type",
-        "hukou_address",
-        "workplace",
-        "notes",
-    )
+    RESIDENT_FIELDS = RESIDENT_FIELDS
 
     name = CharField(max_length=64, required=False)
     id_type = _enum(

@@ -457,50 +457,57 @@ def update_resident(resident: Resident, *, by: Actor, fields: dict[str, Any], re
     return changed
 
 
-def reveal_pii(
-    resident: Resident, *, by: Actor, purpose: str, note: str, ip_address: str | None = None
-) -> dict[str, str]:
-    """Show a resident's ID and phone numbers in full: needs reveal_pii in scope, a purpose from
-    the list and a note, a free slot under the per-user limits, and leaves an audit record
-    (PIPL art. 6 "minimum necessary"; GB/T 35273)."""
+def _gate_reveal(
+    target: Resident | Organization,
+    *,
+    by: Actor,
+    action: RegistryAction,
+    purpose: str,
+    note: str,
+    ip_address: str | None,
+) -> None:
+    """The one rule for showing a sealed number in full: reveal_pii where the record is, a purpose
+    from the list and a note, a free slot under the per-user limits, an audit record."""
     reason = reveal_rules.reason_for(purpose=purpose, note=note)
-    require(by, Perm.REVEAL_PII, resident.area_path)
+    require(by, Perm.REVEAL_PII, target.area_path)
     with transaction.atomic():
         refused = reveal_rules.take_slot(by, ip_address=ip_address)
         if refused is None:
             record_event(
                 actor=by,
-                action=RegistryAction.REVEAL,
-                target=resident,
+                action=action,
+                target=target,
                 reason=reason,
                 extra={"purpose": purpose},
                 ip_address=ip_address,
             )
     if refused is not None:
         raise refused  # after the commit: the alert and its audit event stay
+
+
+def reveal_pii(
+    resident: Resident, *, by: Actor, purpose: str, note: str, ip_address: str | None = None
+) -> dict[str, str]:
+    """Show a resident's ID and phone numbers in full (PIPL art. 6 "minimum necessary";
+    GB/T 35273), under `_gate_reveal`."""
+    _gate_reveal(
+        resident, by=by, action=RegistryAction.REVEAL, purpose=purpose, note=note, ip_address=ip_address
+    )
     return {"id_number": pii.plaintext_id_number(resident), "phone": pii.plaintext_phone(resident)}
 
 
 def reveal_contact_phone(
     organization: Organization, *, by: Actor, purpose: str, note: str, ip_address: str | None = None
 ) -> str:
-    """Show an organisation's contact phone in full, under the rule for residents' numbers:
-    reveal_pii where it is, a purpose and a note, the same per-user limits, an audit record."""
-    reason = reveal_rules.reason_for(purpose=purpose, note=note)
-    require(by, Perm.REVEAL_PII, organization.area_path)
-    with transaction.atomic():
-        refused = reveal_rules.take_slot(by, ip_address=ip_address)
-        if refused is None:
-            record_event(
-                actor=by,
-                action=RegistryAction.REVEAL_CONTACT_PHONE,
-                target=organization,
-                reason=reason,
-                extra={"purpose": purpose},
-                ip_address=ip_address,
-            )
-    if refused is not None:
-        raise refused
+    """Show an organisation's contact phone in full, under the same rule as residents' numbers."""
+    _gate_reveal(
+        organization,
+        by=by,
+        action=RegistryAction.REVEAL_CONTACT_PHONE,
+        purpose=purpose,
+        note=note,
+        ip_address=ip_address,
+    )
     return sealed.reveal(organization, "contact_phone")
 
 

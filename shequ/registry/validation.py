@@ -25,22 +25,22 @@ CODED_FIELDS: dict[str, CodeTable] = {
     "relation_to_head": CodeTable.RELATIONSHIP,
 }
 
-# Every field clean_resident knows: a full clean treats each as present.
-_EVERY_FIELD = frozenset(
-    [
-        "name",
-        "id_type",
-        "id_number",
-        "birth_date",
-        "gender",
-        "phone",
-        *CODED_FIELDS,
-        "residence_type",
-        "hukou_address",
-        "workplace",
-        "notes",
-    ]
+# The resident's own fields: every field clean_resident knows (a full clean treats each as
+# present), as the import, the API and the create form take them.
+RESIDENT_FIELDS = (
+    "name",
+    "id_type",
+    "id_number",
+    "gender",
+    "birth_date",
+    "phone",
+    *CODED_FIELDS,
+    "residence_type",
+    "hukou_address",
+    "workplace",
+    "notes",
 )
+_EVERY_FIELD = frozenset(RESIDENT_FIELDS)
 
 GENDER_WORDS = {"男": "1", "女": "2", "1": "1", "2": "2", "m": "1", "f": "2", "male": "1", "female": "2"}
 
